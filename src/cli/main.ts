@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { reportError } from './output.ts';
+
+const program = new Command('berth')
+  .description('Just-in-time, right-sized, dedicated nodes for Kubernetes pods at the cheapest allowed price')
+  .showHelpAfterError()
+  .exitOverride();
+
+// Each command lives in its own module and adds itself to the program.
+const commands: ((program: Command) => void)[] = [];
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof Error && 'exitCode' in err && typeof err.exitCode === 'number' && 'code' in err) {
+    process.exitCode = err.exitCode; // commander already printed help or the usage error
+  } else {
+    process.exitCode = reportError(err);
+  }
+}

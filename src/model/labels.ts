@@ -1,0 +1,22 @@
+/** The names berth writes and reads on Kubernetes objects (see design.md, Naming). */
+export const GROUP = 'berth.dev';
+export const SCHEDULER_NAME = 'berth';
+
+export const ANNOTATION_POLICY = 'berth.dev/policy';
+export const TAINT_DEDICATED = 'berth.dev/dedicated';
+export const FINALIZER = 'berth.dev/teardown';
+
+export const LABEL_INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
+export const LABEL_REGION = 'topology.kubernetes.io/region';
+export const LABEL_ZONE = 'topology.kubernetes.io/zone';
+export const LABEL_ARCH = 'kubernetes.io/arch';
+export const LABEL_CAPACITY_TYPE = 'berth.dev/capacity-type';
+export const LABEL_CLOUD = 'berth.dev/cloud';
+export const LABEL_POD_UID = 'berth.dev/pod-uid';
+export const LABEL_GPU_MODEL = 'berth.dev/gpu-model';
+export const LABEL_INSTANCE_FAMILY = 'berth.dev/instance-family';
+
+/** kwok runs only nodes carrying this annotation. */
+export const ANNOTATION_KWOK_NODE = 'kwok.x-k8s.io/node';
+/** Our kwok stage completes a pod this long after it starts running (a Go duration, e.g. `30s`). */
+export const ANNOTATION_COMPLETE_AFTER = 'berth.dev/complete-after';

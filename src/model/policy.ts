@@ -1,0 +1,116 @@
+import { type Static, Type as T } from '@sinclair/typebox';
+
+/**
+ * A placement policy: what a pod may be placed on and how it is sized.
+ * The schema is the single source of the type, the validator (policies/)
+ * and the PlacementPolicy CRD's OpenAPI schema (deploy/).
+ */
+const Quantity = T.String({ description: 'a Kubernetes quantity, e.g. 500m, 2, 4Gi' });
+const ResourceBounds = T.Object(
+  { cpu: T.Optional(Quantity), memory: T.Optional(Quantity) },
+  { additionalProperties: false },
+);
+
+export const PolicySpecSchema = T.Object(
+  {
+    clouds: T.Optional(
+      T.Array(T.Union([T.Literal('aws'), T.Literal('gcp'), T.Literal('azure')]), {
+        description: 'clouds allowed; absent means every cloud',
+      }),
+    ),
+    regions: T.Optional(T.Array(T.String(), { description: 'regions allowed; absent means any' })),
+    zones: T.Optional(T.Array(T.String(), { description: 'zones allowed; absent means any' })),
+    capacityTypes: T.Optional(
+      T.Array(T.Union([T.Literal('on-demand'), T.Literal('spot'), T.Literal('serverless')]), {
+        description: 'capacity types allowed; absent means all three',
+      }),
+    ),
+    instanceFamilies: T.Optional(
+      T.Object(
+        {
+          include: T.Optional(T.Array(T.String())),
+          exclude: T.Optional(T.Array(T.String())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    instanceTypePattern: T.Optional(
+      T.String({ description: 'a regular expression the instance type must match in full' }),
+    ),
+    architectures: T.Optional(T.Array(T.Union([T.Literal('amd64'), T.Literal('arm64')]))),
+    gpuModels: T.Optional(
+      T.Array(T.String(), { description: 'GPU models allowed (e.g. t4, a10g, l4, a100); absent means any' }),
+    ),
+    maxPricePerHour: T.Optional(T.Number({ exclusiveMinimum: 0, description: 'USD per hour' })),
+    spot: T.Optional(
+      T.Object(
+        {
+          riskWeight: T.Optional(
+            T.Number({
+              minimum: 0,
+              description:
+                'how much interruption risk costs: effective price = price x (1 + riskWeight x interruption %/100)',
+            }),
+          ),
+          maxInterruptionBand: T.Optional(
+            T.Integer({
+              minimum: 0,
+              maximum: 4,
+              description: 'worst band allowed: 0 (<5%), 1 (5-10%), 2 (10-15%), 3 (15-20%), 4 (>20%)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    isolation: T.Optional(
+      T.Union([T.Literal('dedicated'), T.Literal('shared-namespace')], {
+        description: 'dedicated: one node per pod (shared-namespace is reserved for later)',
+      }),
+    ),
+    rightSizing: T.Optional(
+      T.Object(
+        {
+          mode: T.Optional(
+            T.Union([T.Literal('request'), T.Literal('vpa')], {
+              description:
+                "request: the pod's own requests; vpa: a VerticalPodAutoscaler's target when there is one",
+            }),
+          ),
+          headroomPercent: T.Optional(T.Number({ minimum: 0, maximum: 1000 })),
+          min: T.Optional(ResourceBounds),
+          max: T.Optional(ResourceBounds),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type PolicySpec = Static<typeof PolicySpecSchema>;
+
+/** A policy with every default filled in: what the placement engine reads. */
+export interface Policy {
+  name: string;
+  clouds: readonly ('aws' | 'gcp' | 'azure')[];
+  regions?: readonly string[];
+  zones?: readonly string[];
+  capacityTypes: readonly ('on-demand' | 'spot' | 'serverless')[];
+  includeFamilies?: readonly string[];
+  excludeFamilies: readonly string[];
+  instanceTypePattern?: RegExp;
+  architectures: readonly ('amd64' | 'arm64')[];
+  gpuModels?: readonly string[];
+  maxPricePerHour?: number;
+  spotRiskWeight: number;
+  maxInterruptionBand: number;
+  isolation: 'dedicated' | 'shared-namespace';
+  rightSizing: {
+    mode: 'request' | 'vpa';
+    headroomPercent: number;
+    /** canonical units (see Resources) */
+    min: { cpu?: number; memory?: number };
+    max: { cpu?: number; memory?: number };
+  };
+}

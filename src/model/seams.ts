@@ -1,0 +1,20 @@
+import type { Claim, Instance } from './claim.ts';
+import type { Cloud, Offering } from './offering.ts';
+
+/** pricing/: each cloud turns its own price list into offerings. */
+export interface PricingAdapter {
+  readonly cloud: Cloud;
+  /** Live prices; the caller keeps the last good set when this throws. */
+  fetch(signal: AbortSignal): Promise<Offering[]>;
+}
+
+/** providers/: each cloud turns a claim into a machine that joins as a Node. */
+export interface NodeProvider {
+  readonly cloud: Cloud;
+  /** Idempotent on claim.id. Throws CapacityError when the offering can't be had now. */
+  launch(claim: Claim, signal: AbortSignal): Promise<Instance>;
+  /** Idempotent; an instance that is already gone is fine. */
+  terminate(instanceId: string): Promise<void>;
+  /** Everything tagged as ours. */
+  list(): Promise<Instance[]>;
+}
