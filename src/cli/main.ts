@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import * as cluster from './cluster.ts';
 import { reportError } from './output.ts';
 
 const program = new Command('berth')
@@ -7,7 +8,7 @@ const program = new Command('berth')
   .exitOverride();
 
 // Each command lives in its own module and adds itself to the program.
-const commands: ((program: Command) => void)[] = [];
+const commands: ((program: Command) => void)[] = [cluster.register];
 for (const register of commands) register(program);
 
 try {
