@@ -15,11 +15,15 @@ export function progressPrinter(): (message: string) => void {
 export function register(program: Command): void {
   const cluster = program
     .command('cluster')
-    .description('a real local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kwok)');
+    .description(
+      'a real local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kwok)',
+    );
 
   cluster
     .command('up')
-    .description('build the binaries on first use, start the control plane on loopback, print the kubeconfig path')
+    .description(
+      'build the binaries on first use, start the control plane on loopback, print the kubeconfig path',
+    )
     .option('--name <name>', 'cluster name (several can run side by side)', 'berth')
     .action(async (opts: { name: string }) => {
       const started = Date.now();
@@ -60,11 +64,23 @@ export function register(program: Command): void {
       const components = await clusterStatus(state);
       const healthy = components.every((c) => c.healthy);
       if (format === 'json') {
-        printJson({ name: state.name, running: true, healthy, kubeconfig: state.kubeconfig, server: state.server, components });
+        printJson({
+          name: state.name,
+          running: true,
+          healthy,
+          kubeconfig: state.kubeconfig,
+          server: state.server,
+          components,
+        });
       } else {
         process.stdout.write(`cluster:    ${state.name} (${healthy ? 'healthy' : 'DEGRADED'})\n`);
         process.stdout.write(`server:     ${state.server}\nkubeconfig: ${state.kubeconfig}\n\n`);
-        const rows = components.map((c) => [c.component, String(c.pid), c.running ? (c.healthy ? 'healthy' : 'unhealthy') : 'stopped', c.log]);
+        const rows = components.map((c) => [
+          c.component,
+          String(c.pid),
+          c.running ? (c.healthy ? 'healthy' : 'unhealthy') : 'stopped',
+          c.log,
+        ]);
         process.stdout.write(`${formatTable(['COMPONENT', 'PID', 'STATE', 'LOG'], rows)}\n`);
       }
       if (!healthy) process.exitCode = 1;

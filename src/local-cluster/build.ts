@@ -15,7 +15,10 @@ const KUBE_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-schedu
 /** Where each binary lives; the version is in the name so a new pin rebuilds. */
 export function binaryPaths(): Binaries {
   const prebuilt = process.env.BERTH_BIN_DIR;
-  const entries = COMPONENTS.map((c) => [c, prebuilt ? join(prebuilt, c) : join(binDir(), `${c}-${versionOf(c)}`)]);
+  const entries = COMPONENTS.map((c) => [
+    c,
+    prebuilt ? join(prebuilt, c) : join(binDir(), `${c}-${versionOf(c)}`),
+  ]);
   return Object.fromEntries(entries) as Binaries;
 }
 
@@ -54,7 +57,12 @@ async function checkGo(): Promise<void> {
     const out = await capture('go', ['env', 'GOVERSION']);
     const [major, minor] = out.trim().replace(/^go/, '').split('.').map(Number);
     if ((major ?? 0) < 1 || (major === 1 && (minor ?? 0) < 26)) {
-      throw new ClusterError('go', `found ${out.trim()}, but Kubernetes ${VERSIONS.kubernetes} needs Go 1.26 or later`, undefined, 'install Go 1.26 or later');
+      throw new ClusterError(
+        'go',
+        `found ${out.trim()}, but Kubernetes ${VERSIONS.kubernetes} needs Go 1.26 or later`,
+        undefined,
+        'install Go 1.26 or later',
+      );
     }
   } catch (err) {
     if (err instanceof ClusterError) throw err;
@@ -86,7 +94,14 @@ async function buildEtcd(target: string, progress: Progress): Promise<void> {
   );
   const log = buildLog('etcd');
   await goStep('etcd', dir, ['mod', 'tidy'], log, progress, 'resolving modules');
-  await goStep('etcd', dir, ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${target}.tmp`, '.'], log, progress, 'compiling');
+  await goStep(
+    'etcd',
+    dir,
+    ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', `${target}.tmp`, '.'],
+    log,
+    progress,
+    'compiling',
+  );
   await rename(`${target}.tmp`, target);
 }
 
@@ -116,7 +131,14 @@ async function buildKubernetes(paths: Binaries, progress: Progress): Promise<voi
   await mkdir(dir, { recursive: true });
   const log = buildLog('kube-apiserver');
   const info = JSON.parse(
-    await goStep('kube-apiserver', dir, ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], log, progress, 'downloading k8s.io/kubernetes'),
+    await goStep(
+      'kube-apiserver',
+      dir,
+      ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`],
+      log,
+      progress,
+      'downloading k8s.io/kubernetes',
+    ),
   ) as { GoMod?: string };
   if (!info.GoMod) throw new ClusterError('kube-apiserver', 'go mod download returned no go.mod', log);
   const staging = stagingModules(await readFile(info.GoMod, 'utf8'));
@@ -133,7 +155,16 @@ async function buildKubernetes(paths: Binaries, progress: Progress): Promise<voi
   await goStep(
     'kube-apiserver',
     dir,
-    ['build', '-v', '-trimpath', '-ldflags', `-s -w ${versionLdflags(version)}`, '-o', `${out}/`, ...KUBE_COMMANDS.map((c) => `k8s.io/kubernetes/cmd/${c}`)],
+    [
+      'build',
+      '-v',
+      '-trimpath',
+      '-ldflags',
+      `-s -w ${versionLdflags(version)}`,
+      '-o',
+      `${out}/`,
+      ...KUBE_COMMANDS.map((c) => `k8s.io/kubernetes/cmd/${c}`),
+    ],
     log,
     progress,
     `compiling ${KUBE_COMMANDS.join(', ')}`,
@@ -185,7 +216,11 @@ async function goStep(
   const started = Date.now();
   let packages = 0;
   let lastReport = 0;
-  const child = spawn('go', args, { cwd, env: { ...goEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('go', args, {
+    cwd,
+    env: { ...goEnv(), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();

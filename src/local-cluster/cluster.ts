@@ -124,7 +124,11 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterS
     },
     processes: [],
   };
-  const admin: TlsClient = { ca: pki.ca.certPem, cert: pki.clients.admin!.certPem, key: pki.clients.admin!.keyPem };
+  const admin: TlsClient = {
+    ca: pki.ca.certPem,
+    cert: pki.clients.admin!.certPem,
+    key: pki.clients.admin!.keyPem,
+  };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const running: Started[] = [];
   const start = async (component: Component, args: string[]) => {
@@ -147,7 +151,10 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterS
 
     progress('starting kube-controller-manager, kube-scheduler and kwok');
     const rest = await Promise.all([
-      start('kube-controller-manager', controllerManagerArgs(kubeconfigs['kube-controller-manager']!, files, cmPort)),
+      start(
+        'kube-controller-manager',
+        controllerManagerArgs(kubeconfigs['kube-controller-manager']!, files, cmPort),
+      ),
       start('kube-scheduler', schedulerArgs(kubeconfigs['kube-scheduler']!, schedPort)),
       start('kwok', kwokArgs(kubeconfigs.kwok!, stagesFile, kwokPort)),
     ]);
@@ -233,7 +240,12 @@ async function waitHealthy(started: Started, url: string, tls: TlsClient, deadli
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
       const tail = logTail(log);
-      throw new ClusterError(component, `exited early (code ${exitCode}):\n${indent(tail)}`, log, hintFor(tail));
+      throw new ClusterError(
+        component,
+        `exited early (code ${exitCode}):\n${indent(tail)}`,
+        log,
+        hintFor(tail),
+      );
     }
     if ((await probe(url, tls, 1000)) !== undefined) return;
     await sleep(150);

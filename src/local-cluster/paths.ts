@@ -3,7 +3,9 @@ import { join } from 'node:path';
 
 /** Built binaries and build logs; survives between runs so only the first build is slow. */
 export function cacheDir(): string {
-  return process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'berth');
+  return (
+    process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'berth')
+  );
 }
 
 export function binDir(): string {

@@ -36,7 +36,10 @@ export interface ClientIdentity {
  * API server's serving cert, one client cert per component and user, and the
  * service-account signing key. ECDSA keys keep this well under a second.
  */
-export async function generatePki(clients: readonly ClientIdentity[], serviceIp: string): Promise<ClusterPki> {
+export async function generatePki(
+  clients: readonly ClientIdentity[],
+  serviceIp: string,
+): Promise<ClusterPki> {
   const caKeys = await newKeys();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -54,8 +57,13 @@ export async function generatePki(clients: readonly ClientIdentity[], serviceIp:
     const keys = await newKeys();
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([serverNames ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension([
+        serverNames ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+      ]),
     ];
     if (serverNames) {
       extensions.push(
@@ -114,7 +122,9 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 function serial(): string {
-  return webcrypto.getRandomValues(new Uint8Array(16)).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '01');
+  return webcrypto
+    .getRandomValues(new Uint8Array(16))
+    .reduce((s, b) => s + b.toString(16).padStart(2, '0'), '01');
 }
 
 function yesterday(): Date {
