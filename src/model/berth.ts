@@ -37,7 +37,8 @@ export interface PlacedOffering {
 export interface BerthSpec {
   pod: { name: string; namespace: string; uid: string };
   policy: string;
-  offering: PlacedOffering;
+  /** Absent while nothing fits (status.reason says why). */
+  offering?: PlacedOffering;
   /** Ranked next choices, tried in order on capacity errors. */
   fallbacks: PlacedOffering[];
   explanation: string;
