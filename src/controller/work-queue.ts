@@ -1,0 +1,112 @@
+/**
+ * A work queue keyed by object: a key queued many times is processed once, a
+ * key is never processed by two workers at once (a change that arrives while
+ * it runs queues it again), and failures come back with exponential backoff.
+ */
+export interface WorkQueueOptions {
+  concurrency: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export type Handler = (key: string, signal: AbortSignal) => Promise<void>;
+
+export class WorkQueue {
+  private readonly pending = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private active = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly handler: Handler,
+    private readonly options: WorkQueueOptions,
+    private readonly signal: AbortSignal,
+    private readonly onError: (key: string, err: unknown) => void = () => {},
+  ) {
+    signal.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.running.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    this.order.push(key);
+    this.pump();
+  }
+
+  /** Queue again later (e.g. to check a timeout); an earlier timer for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped || this.timers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Forget a key's failure count once it succeeds or is gone. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  get length(): number {
+    return this.order.length + this.active;
+  }
+
+  /** Resolves when nothing is queued or running (timers aside). */
+  idle(): Promise<void> {
+    if (this.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.options.concurrency && this.order.length > 0) {
+      const key = this.order.shift()!;
+      this.pending.delete(key);
+      this.active += 1;
+      this.running.add(key);
+      void this.run(key);
+    }
+    if (this.length === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await this.handler(key, this.signal);
+      this.failures.delete(key);
+    } catch (err) {
+      this.onError(key, err);
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
+      this.addAfter(key, backoff(n, this.options.baseDelayMs ?? 200, this.options.maxDelayMs ?? 30_000));
+    } finally {
+      this.running.delete(key);
+      this.active -= 1;
+      if (this.dirty.delete(key)) this.add(key);
+      this.pump();
+    }
+  }
+}
+
+/** Exponential backoff with a ceiling: base, 2×base, 4×base, ... */
+export function backoff(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+}
