@@ -8,7 +8,7 @@ import { parseResourceList } from './quantity.ts';
  * refuses the pod. Keys appear only for resources something asked for.
  */
 
-export type PodWhere = { source?: string; object?: string };
+type PodWhere = { source?: string; object?: string };
 
 /** Per-resource sum; a key is present if it is present in any input. */
 export function addResources(...lists: readonly Resources[]): Resources {

@@ -7,10 +7,10 @@ import { CPU, EPHEMERAL_STORAGE, InputError, MEMORY, type Resources } from '../m
  * stray millicore could pick a bigger machine.
  */
 
-export type Where = { source?: string; object?: string; field?: string };
+type Where = { source?: string; object?: string; field?: string };
 
 /** How a resource is counted in `Resources`. */
-export type ResourceUnit = 'milli' | 'bytes' | 'count';
+type ResourceUnit = 'milli' | 'bytes' | 'count';
 
 export function resourceUnit(resource: string): ResourceUnit {
   if (resource === CPU) return 'milli';
