@@ -6,3 +6,4 @@ export * from './offering.ts';
 export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';
+export * from './cost.ts';
