@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import * as catalog from './catalog.ts';
 import * as cluster from './cluster.ts';
 import { reportError } from './output.ts';
 
@@ -8,7 +9,7 @@ const program = new Command('berth')
   .exitOverride();
 
 // Each command lives in its own module and adds itself to the program.
-const commands: ((program: Command) => void)[] = [cluster.register];
+const commands: ((program: Command) => void)[] = [catalog.register, cluster.register];
 for (const register of commands) register(program);
 
 try {
