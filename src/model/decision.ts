@@ -28,6 +28,11 @@ export interface Candidate {
   effectivePricePerHour: number;
   /** Serverless only: the shape the request was rounded up to. */
   serverlessShape?: { cpu: number; memoryMiB: number };
+  /**
+   * Regional offering only, when the policy or the pod restricts zones: launch
+   * in one of these (the offering itself could land in any zone of its region).
+   */
+  zones?: string[];
 }
 
 export type RejectReason =
@@ -40,8 +45,24 @@ export type RejectReason =
   | 'over-max-price'
   | 'serverless-limit';
 
+/**
+ * Why one offering was ruled out, kept as data so the hot path never formats
+ * strings; placement/explain turns it into words only when someone reads it.
+ */
+export interface Rejection {
+  reason: RejectReason;
+  /** The resource, label or policy field that failed, e.g. `cpu`, `region`, `spot.maxInterruptionBand`. */
+  rule: string;
+  /** What the pod or policy asked for (canonical units for resources). */
+  wanted?: string | number;
+  /** What the offering has. */
+  actual?: string | number;
+}
+
 export interface Miss {
   offering: Offering;
+  /** What the pod would pay there (for serverless: its rounded shape). */
+  pricePerHour: number;
   reasons: string[];
 }
 

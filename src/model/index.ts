@@ -4,6 +4,7 @@ export * from './decision.ts';
 export * from './errors.ts';
 export * from './labels.ts';
 export * from './offering.ts';
+export * from './placement.ts';
 export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';

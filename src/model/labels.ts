@@ -15,6 +15,8 @@ export const LABEL_CLOUD = 'berth.dev/cloud';
 export const LABEL_POD_UID = 'berth.dev/pod-uid';
 export const LABEL_GPU_MODEL = 'berth.dev/gpu-model';
 export const LABEL_INSTANCE_FAMILY = 'berth.dev/instance-family';
+/** Every node berth launches runs Linux, so pods may select on it. */
+export const LABEL_OS = 'kubernetes.io/os';
 
 /** kwok runs only nodes carrying this annotation. */
 export const ANNOTATION_KWOK_NODE = 'kwok.x-k8s.io/node';

@@ -1,0 +1,87 @@
+import type { Candidate, Decision, Offering, RejectReason, Rejection } from '../model/index.ts';
+import { formatCpu, formatQuantity, formatResources } from './quantity.ts';
+
+/** Words for a decision: one line a person reads in an Event, a log or the CLI. */
+
+export function formatPrice(usdPerHour: number): string {
+  return `$${usdPerHour < 0.1 ? usdPerHour.toFixed(4) : usdPerHour.toFixed(3)}/h`;
+}
+
+/** `m6g.large spot aws us-east-1a`, or the region for a regional offering. */
+export function describeOffering(o: Offering): string {
+  return `${o.instanceType} ${o.capacityType} ${o.cloud} ${o.zone ?? o.region}`;
+}
+
+function describeCandidate(c: Candidate): string {
+  const shape = c.serverlessShape
+    ? ` ${formatCpu(c.serverlessShape.cpu)} CPU/${formatQuantity('memory', c.serverlessShape.memoryMiB * 1024 * 1024)}`
+    : '';
+  const weighted =
+    c.effectivePricePerHour !== c.pricePerHour
+      ? ` (risk-weighted ${formatPrice(c.effectivePricePerHour)})`
+      : '';
+  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${weighted}`;
+}
+
+function amount(rule: string, value: string | number | undefined): string {
+  if (value === undefined) return '?';
+  return typeof value === 'number' ? formatQuantity(rule, value) : value;
+}
+
+/** What ruled one offering out, e.g. `cpu: needs 4, has 3920m` or `regions: wants us-east-1, is eu-west-1`. */
+export function describeRejection(r: Rejection): string {
+  switch (r.reason) {
+    case 'too-small':
+      return `too small: ${r.rule} needs ${amount(r.rule, r.wanted)}, has ${amount(r.rule, r.actual)}`;
+    case 'over-max-price':
+      return `over maxPricePerHour ${formatPrice(Number(r.wanted))}: costs ${formatPrice(Number(r.actual))}`;
+    case 'unavailable':
+      return 'marked unavailable after a capacity error';
+    case 'gpu':
+      return r.rule === 'unused-gpu'
+        ? `has GPUs (${r.actual}) the pod doesn't use`
+        : `gpuModels allows ${r.wanted}, has ${r.actual}`;
+    case 'serverless-limit':
+      return r.rule === 'shape'
+        ? `bigger than any serverless shape: needs ${r.wanted}, ${r.actual}`
+        : `serverless can't provide ${r.rule}`;
+    case 'selector':
+      return `pod requires ${r.rule}, node would have ${r.actual}`;
+    default:
+      return r.wanted === undefined
+        ? `${r.rule}: ${r.actual}`
+        : `${r.rule} allows ${r.wanted}, is ${r.actual}`;
+  }
+}
+
+/** `1204 rejected (too-small 1100, policy 100, arch 4)`: the biggest reasons first. */
+export function describeRejected(rejected: Decision['rejected']): string {
+  const entries = (Object.entries(rejected) as [RejectReason, number][]).sort((a, b) => b[1] - a[1]);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return 'none rejected';
+  return `${total} rejected (${entries
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ')})`;
+}
+
+export function explainDecision(d: Omit<Decision, 'explanation'>): string {
+  const chosen = d.chosen;
+  if (!chosen) return explainNoFit(d);
+  const runnerUp = d.fallbacks[0];
+  const second = runnerUp
+    ? `runner-up ${describeCandidate(runnerUp)}, +${formatPrice(runnerUp.effectivePricePerHour - chosen.effectivePricePerHour)}`
+    : 'no runner-up';
+  const zones = chosen.zones ? ` in ${chosen.zones.join(' or ')}` : '';
+  return `${describeCandidate(chosen)}${zones}; ${second}; ${describeRejected(d.rejected)}`;
+}
+
+/** `nothing fits cpu=96 memory=1Ti under policy default: ...; nearest: x (why), y (why)` */
+export function explainNoFit(d: Omit<Decision, 'explanation'>): string {
+  const head = `nothing fits ${formatResources(d.sizing.need)} under policy ${d.policyName}: ${describeRejected(d.rejected)}`;
+  if (d.nearestMisses.length === 0) return `${head}; no offering comes close`;
+  const misses = d.nearestMisses.map(
+    (m) => `${describeOffering(m.offering)} ${formatPrice(m.pricePerHour)} (${m.reasons.join('; ')})`,
+  );
+  return `${head}; nearest: ${misses.join(', ')}`;
+}

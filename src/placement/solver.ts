@@ -1,0 +1,338 @@
+import type { V1PodSpec } from '@kubernetes/client-node';
+import {
+  CPU,
+  type Candidate,
+  type Decision,
+  type IndexedShape,
+  MEMORY,
+  type Miss,
+  type NodeConstraint,
+  type Offering,
+  type OfferingGroup,
+  type OfferingIndex,
+  type PodRef,
+  type Policy,
+  type RejectReason,
+  type Rejection,
+  type Resources,
+  type Sizing,
+} from '../model/index.ts';
+import { describeRejection, explainDecision } from './explain.ts';
+import {
+  checkArch,
+  checkFamily,
+  checkFit,
+  checkInstanceType,
+  checkSelector,
+  compileNodeConstraint,
+  gpuCountOf,
+  isGpuResource,
+  pinnedZones,
+  placeRejection,
+  placeRejections,
+  shapeRejection,
+  shapeRuleRejections,
+} from './filters.ts';
+import { compareCandidates, effectivePrice } from './rank.ts';
+import { serverlessQuote, serverlessRejection } from './serverless.ts';
+
+/**
+ * The decision: of the offerings that fit the pod and that its policy and
+ * selector allow, the cheapest by effective price, with ranked fallbacks to
+ * try on a capacity error. Pure: the same input always gives the same answer.
+ */
+
+export const DEFAULT_FALLBACKS = 5;
+/** How many nearest misses a no-fit decision lists. */
+export const MISS_LIMIT = 3;
+
+interface Walk {
+  policy: Policy;
+  need: Resources;
+  gpus: number;
+  constraint: NodeConstraint | undefined;
+  unavailable: ReadonlySet<string> | undefined;
+  keep: number;
+  /** Best first, at most `keep`. */
+  ranked: Candidate[];
+  rejected: Partial<Record<RejectReason, number>>;
+}
+
+function reject(w: Walk, reason: RejectReason, n: number): void {
+  if (n > 0) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
+}
+
+/**
+ * The effective price an offering must not exceed to still make the list:
+ * that of the last kept candidate once the list is full. Effective prices are
+ * never below the price paid, so a walk in price order stops past it.
+ */
+function bar(w: Walk): number {
+  return w.ranked.length < w.keep ? Number.POSITIVE_INFINITY : w.ranked[w.keep - 1]!.effectivePricePerHour;
+}
+
+function offer(w: Walk, c: Candidate): void {
+  const r = w.ranked;
+  if (r.length === w.keep && compareCandidates(c, r[r.length - 1]!) >= 0) return;
+  let i = r.length;
+  while (i > 0 && compareCandidates(c, r[i - 1]!) < 0) i--;
+  r.splice(i, 0, c);
+  if (r.length > w.keep) r.pop();
+}
+
+/** A pod bigger than every shape of a group on some resource fits nothing in it. */
+function exceedsGroup(need: Resources, gpus: number, g: OfferingGroup): boolean {
+  for (const name in need) {
+    if (isGpuResource(name)) continue;
+    if ((need[name] ?? 0) > (g.maxAllocatable[name] ?? 0)) return true;
+  }
+  return gpus > g.maxGpuCount;
+}
+
+/** Walks offerings cheapest first until none further can make the list. */
+function walkOfferings(w: Walk, list: readonly Offering[]): void {
+  const max = w.policy.maxPricePerHour;
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i]!;
+    if (o.pricePerHour > bar(w)) return;
+    if (max !== undefined && o.pricePerHour > max) {
+      reject(w, 'over-max-price', list.length - i); // the rest cost more still
+      return;
+    }
+    const r = placeRejection(o, o.pricePerHour, w.policy, w.constraint, w.unavailable);
+    if (r) reject(w, r.reason, 1);
+    else {
+      const price = o.pricePerHour;
+      offer(w, {
+        offering: o,
+        pricePerHour: price,
+        effectivePricePerHour: effectivePrice(price, o, w.policy),
+      });
+    }
+  }
+}
+
+function walkShape(w: Walk, s: IndexedShape): void {
+  const regions = w.policy.regions;
+  if (!regions) {
+    walkOfferings(w, s.offerings);
+    return;
+  }
+  let inRegions = 0;
+  for (const region of regions) {
+    const list = s.byRegion.get(region);
+    if (!list) continue;
+    inRegions += list.length;
+    walkOfferings(w, list);
+  }
+  reject(w, 'policy', s.offerings.length - inRegions);
+}
+
+function walkGroup(w: Walk, g: OfferingGroup): void {
+  if (exceedsGroup(w.need, w.gpus, g)) {
+    reject(w, 'too-small', g.count);
+    return;
+  }
+  const max = w.policy.maxPricePerHour;
+  const shapes = g.shapes;
+  for (let i = 0; i < shapes.length; i++) {
+    const s = shapes[i]!;
+    if (s.minPrice > bar(w)) return;
+    if (max !== undefined && s.minPrice > max) {
+      let rest = 0;
+      for (let j = i; j < shapes.length; j++) rest += shapes[j]!.offerings.length;
+      reject(w, 'over-max-price', rest);
+      return;
+    }
+    const r = shapeRejection(s.sample, w.need, s.allocatable, s.gpuCount, w.gpus, w.policy, w.constraint);
+    if (r) reject(w, r.reason, s.offerings.length);
+    else walkShape(w, s);
+  }
+}
+
+/** Serverless is priced per pod, on the pod's own request: DaemonSets don't run there. */
+function walkServerless(w: Walk, offerings: readonly Offering[], request: Resources): void {
+  for (const o of offerings) {
+    if (!w.policy.clouds.includes(o.cloud)) continue;
+    const rule =
+      checkArch(o, w.policy) ??
+      checkFamily(o, w.policy) ??
+      checkInstanceType(o, w.policy) ??
+      (w.constraint?.shapeOnly ? checkSelector(o, w.constraint) : undefined) ??
+      serverlessRejection(request, o);
+    if (rule) {
+      reject(w, rule.reason, 1);
+      continue;
+    }
+    const quote = serverlessQuote(request, o);
+    if (!quote) continue; // serverlessRejection said it would fit; never reached
+    const r = placeRejection(o, quote.pricePerHour, w.policy, w.constraint, w.unavailable);
+    if (r) reject(w, r.reason, 1);
+    else offer(w, { offering: o, ...quote, effectivePricePerHour: quote.pricePerHour });
+  }
+}
+
+// ---- when nothing fits ------------------------------------------------------
+
+interface Near {
+  offering: Offering;
+  price: number;
+  /** How far short it falls (size misses), 0 for rule misses. */
+  shortfall: number;
+  rejections: Rejection[];
+}
+
+/** The largest need/allocatable ratio: 2 means the pod is twice the machine on some resource. */
+function shortfall(need: Resources, gpus: number, s: IndexedShape): number {
+  let worst = gpus > 0 ? gpus / Math.max(s.gpuCount, Number.MIN_VALUE) : 0;
+  for (const name in need) {
+    if (isGpuResource(name)) continue;
+    const wanted = need[name] ?? 0;
+    if (wanted > 0) worst = Math.max(worst, wanted / Math.max(s.allocatable[name] ?? 0, Number.MIN_VALUE));
+  }
+  return worst;
+}
+
+function keepBest(list: Near[], n: Near, better: (a: Near, b: Near) => number): void {
+  list.push(n);
+  list.sort(better);
+  if (list.length > MISS_LIMIT) list.pop();
+}
+
+const byPrice = (a: Near, b: Near) => a.price - b.price || (a.offering.id < b.offering.id ? -1 : 1);
+const byShortfall = (a: Near, b: Near) => a.shortfall - b.shortfall || byPrice(a, b);
+
+/** A GPU machine for a pod without GPUs is berth's own rule, not one a person would relax. */
+function actionable(r: Rejection): boolean {
+  return r.rule !== 'unused-gpu';
+}
+
+/** Offerings big enough that fail exactly one rule a person could change, cheapest first, one per shape. */
+function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
+  const found: Near[] = [];
+  const full = () => found.length === MISS_LIMIT;
+  for (const g of index.groups) {
+    if (exceedsGroup(w.need, w.gpus, g)) continue;
+    for (const s of g.shapes) {
+      if (full() && s.minPrice > found[MISS_LIMIT - 1]!.price) break;
+      if (checkFit(w.need, s.allocatable, s.gpuCount)) continue;
+      const shapeFails = shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint);
+      if (shapeFails.length > 1) continue;
+      for (const o of s.offerings) {
+        if (full() && o.pricePerHour > found[MISS_LIMIT - 1]!.price) break;
+        const fails = [
+          ...shapeFails,
+          ...placeRejections(o, o.pricePerHour, w.policy, w.constraint, w.unavailable),
+        ];
+        if (fails.length === 1 && actionable(fails[0]!)) {
+          keepBest(found, { offering: o, price: o.pricePerHour, shortfall: 0, rejections: fails }, byPrice);
+          break;
+        }
+      }
+    }
+  }
+  for (const o of index.serverless) {
+    const quote = serverlessQuote(request, o);
+    if (!quote) continue;
+    const fails = [
+      ...shapeRuleRejections(o, w.gpus, w.policy, w.constraint),
+      ...placeRejections(o, quote.pricePerHour, w.policy, w.constraint, w.unavailable),
+    ];
+    if (fails.length === 1) {
+      keepBest(found, { offering: o, price: quote.pricePerHour, shortfall: 0, rejections: fails }, byPrice);
+    }
+  }
+  return found;
+}
+
+/**
+ * Offerings every rule allows that are too small, closest first. Shapes are
+ * walked largest first on the resource the pod is shortest of, so the walk
+ * stops once even that resource alone falls further short than the misses
+ * already found.
+ */
+function sizeMisses(w: Walk, index: OfferingIndex): Near[] {
+  const found: Near[] = [];
+  for (const g of index.groups) {
+    if (g.hasGpu !== w.gpus > 0) continue;
+    if (!w.policy.clouds.includes(g.cloud) || !w.policy.capacityTypes.includes(g.capacityType)) continue;
+    const cpuShort = (w.need[CPU] ?? 0) / Math.max(g.maxAllocatable[CPU] ?? 0, Number.MIN_VALUE);
+    const memShort = (w.need[MEMORY] ?? 0) / Math.max(g.maxAllocatable[MEMORY] ?? 0, Number.MIN_VALUE);
+    const [order, lead] = cpuShort >= memShort ? [g.byCpuDesc, CPU] : [g.byMemoryDesc, MEMORY];
+    for (const s of order) {
+      const bound = (w.need[lead] ?? 0) / Math.max(s.allocatable[lead] ?? 0, Number.MIN_VALUE);
+      if (found.length === MISS_LIMIT && bound > found[MISS_LIMIT - 1]!.shortfall) break;
+      const tooSmall = checkFit(w.need, s.allocatable, s.gpuCount);
+      if (!tooSmall || shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint).length > 0) continue;
+      const o = s.offerings.find(
+        (x) => placeRejections(x, x.pricePerHour, w.policy, w.constraint, w.unavailable).length === 0,
+      );
+      if (!o) continue;
+      const near = {
+        offering: o,
+        price: o.pricePerHour,
+        shortfall: shortfall(w.need, w.gpus, s),
+        rejections: [tooSmall],
+      };
+      keepBest(found, near, byShortfall);
+    }
+  }
+  return found;
+}
+
+/** Misses a person can act on first (change one rule), then the machines that came closest in size. */
+function nearestMisses(w: Walk, index: OfferingIndex, request: Resources): Miss[] {
+  return [...ruleMisses(w, index, request), ...sizeMisses(w, index)].slice(0, MISS_LIMIT).map((n) => ({
+    offering: n.offering,
+    pricePerHour: n.price,
+    reasons: n.rejections.map(describeRejection),
+  }));
+}
+
+// ---- the decision -------------------------------------------------------------
+
+export function decide(input: {
+  pod: PodRef;
+  sizing: Sizing;
+  podSpec: V1PodSpec;
+  policy: Policy;
+  index: OfferingIndex;
+  unavailable?: ReadonlySet<string>;
+  fallbacks?: number;
+}): Decision {
+  const { pod, sizing, policy, index } = input;
+  const need = sizing.need;
+  const w: Walk = {
+    policy,
+    need,
+    gpus: gpuCountOf(need),
+    constraint: compileNodeConstraint(input.podSpec),
+    unavailable: input.unavailable,
+    keep: 1 + Math.max(0, Math.floor(input.fallbacks ?? DEFAULT_FALLBACKS)),
+    ranked: [],
+    rejected: {},
+  };
+
+  for (const g of index.groups) {
+    // Groups the pod or policy rules out wholesale aren't examined at all.
+    if (g.hasGpu !== w.gpus > 0) continue;
+    if (!policy.clouds.includes(g.cloud) || !policy.capacityTypes.includes(g.capacityType)) continue;
+    walkGroup(w, g);
+  }
+  if (policy.capacityTypes.includes('serverless')) walkServerless(w, index.serverless, sizing.adjusted);
+
+  for (const c of w.ranked) {
+    const zones = pinnedZones(c.offering, policy, w.constraint);
+    if (zones) c.zones = zones;
+  }
+  const decided: Omit<Decision, 'explanation'> = {
+    pod,
+    sizing,
+    policyName: policy.name,
+    chosen: w.ranked[0],
+    fallbacks: w.ranked.slice(1),
+    rejected: w.rejected,
+    nearestMisses: w.ranked.length === 0 ? nearestMisses(w, index, sizing.adjusted) : [],
+  };
+  return { ...decided, explanation: explainDecision(decided) };
+}
