@@ -30,3 +30,16 @@ export interface Instance {
   state: InstanceState;
   launchedAt: string;
 }
+
+/**
+ * A cloud's warning that it will take a machine back (a spot interruption) or
+ * would like to (a rebalance recommendation). Delivered by providers that can
+ * hear such warnings, so the controller can move the pod before the deadline.
+ */
+export interface InterruptionNotice {
+  instanceId: string;
+  nodeName: string;
+  kind: 'spot-interruption' | 'rebalance';
+  /** RFC 3339: when the cloud will reclaim the machine (for a rebalance: no sooner than this). */
+  deadline: string;
+}

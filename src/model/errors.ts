@@ -26,3 +26,21 @@ export class CapacityError extends Error {
     this.name = 'CapacityError';
   }
 }
+
+/**
+ * A machine with the claim's name already exists but was launched for another
+ * claim: never hand it out, since it may be running someone else's pod.
+ */
+export class ClaimConflictError extends Error {
+  constructor(
+    readonly claimId: string,
+    readonly nodeName: string,
+    readonly ownerClaimId: string | undefined,
+  ) {
+    super(
+      `node ${nodeName} already exists for claim ${ownerClaimId ?? '(none)'}, not ${claimId}; ` +
+        'delete that node or launch this claim under another node name',
+    );
+    this.name = 'ClaimConflictError';
+  }
+}

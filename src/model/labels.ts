@@ -18,6 +18,17 @@ export const LABEL_INSTANCE_FAMILY = 'berth.dev/instance-family';
 /** Every node berth launches runs Linux, so pods may select on it. */
 export const LABEL_OS = 'kubernetes.io/os';
 
+/** Which provider launched a node (`local`, `aws`, ...): how a provider finds everything it owns. */
+export const LABEL_PROVIDER = 'berth.dev/provider';
+/** The berth installation a node belongs to, so two clusters sharing one account never touch each other's machines. */
+export const LABEL_CLUSTER = 'berth.dev/cluster';
+/** The claim a machine was launched for: a second launch of the same claim finds it, another claim never reuses it. */
+export const ANNOTATION_CLAIM_ID = 'berth.dev/claim-id';
+/** The offering a machine was launched as (an annotation: offering ids are not valid label values). */
+export const ANNOTATION_OFFERING_ID = 'berth.dev/offering-id';
+/** RFC 3339 time the machine was launched. */
+export const ANNOTATION_LAUNCHED_AT = 'berth.dev/launched-at';
+
 /** kwok runs only nodes carrying this annotation. */
 export const ANNOTATION_KWOK_NODE = 'kwok.x-k8s.io/node';
 /** Our kwok stage completes a pod this long after it starts running (a Go duration, e.g. `30s`). */

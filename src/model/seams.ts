@@ -1,4 +1,4 @@
-import type { Claim, Instance } from './claim.ts';
+import type { Claim, Instance, InterruptionNotice } from './claim.ts';
 import type { Cloud, Offering } from './offering.ts';
 
 /** pricing/: each cloud turns its own price list into offerings. */
@@ -17,4 +17,9 @@ export interface NodeProvider {
   terminate(instanceId: string): Promise<void>;
   /** Everything tagged as ours. */
   list(): Promise<Instance[]>;
+  /**
+   * Subscribe to interruption notices, for clouds that send them (spot).
+   * Returns the unsubscribe function. Absent when the provider can't hear them.
+   */
+  onInterruption?(handler: (notice: InterruptionNotice) => void): () => void;
 }
