@@ -8,4 +8,5 @@ export * from './placement.ts';
 export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';
+export * from './berth.ts';
 export * from './cost.ts';
