@@ -1,7 +1,14 @@
 import { Command } from 'commander';
 import * as catalog from './catalog.ts';
 import * as cluster from './cluster.ts';
+import * as run from './run.ts';
 import { reportError } from './output.ts';
+
+// A closed pipe (`berth ... | head`) is a normal end, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command('berth')
   .description('Just-in-time, right-sized, dedicated nodes for Kubernetes pods at the cheapest allowed price')
@@ -9,7 +16,7 @@ const program = new Command('berth')
   .exitOverride();
 
 // Each command lives in its own module and adds itself to the program.
-const commands: ((program: Command) => void)[] = [catalog.register, cluster.register];
+const commands: ((program: Command) => void)[] = [catalog.register, cluster.register, run.register];
 for (const register of commands) register(program);
 
 try {

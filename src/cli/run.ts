@@ -1,0 +1,151 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { type Command, Option } from 'commander';
+import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
+import { startRuntime } from '../server/runtime.ts';
+
+interface RunFlags {
+  kubeconfig?: string;
+  provider: string;
+  cloud: string;
+  region: string;
+  schedulerName: string;
+  defaultPolicy: string;
+  concurrency: string;
+  bootDelay: string;
+  readyTimeout: string;
+  unavailableFor: string;
+  metricsAddress: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+}
+
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run the controller: watch berth pods, buy each a node of its own, bind, and tear down when done',
+    )
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
+    )
+    .addOption(
+      new Option(
+        '--provider <name>',
+        'where machines come from (local: a simulated cloud whose nodes kwok runs)',
+      )
+        .choices(['local'])
+        .default(env('BERTH_PROVIDER', 'local')),
+    )
+    .addOption(
+      new Option('--cloud <cloud>', 'cloud whose offerings to buy ($BERTH_CLOUD)')
+        .choices([...CLOUDS])
+        .default(env('BERTH_CLOUD', 'aws')),
+    )
+    .option(
+      '--region <region>',
+      'region whose offerings to buy ($BERTH_REGION)',
+      env('BERTH_REGION', 'us-east-1'),
+    )
+    .option(
+      '--scheduler-name <name>',
+      'pods with this spec.schedulerName are ours',
+      env('BERTH_SCHEDULER_NAME', 'berth'),
+    )
+    .option(
+      '--default-policy <preset>',
+      'policy for pods with no annotation and no namespace default',
+      env('BERTH_DEFAULT_POLICY', 'default'),
+    )
+    .option('--concurrency <n>', 'pods reconciled at once', env('BERTH_CONCURRENCY', '32'))
+    .option(
+      '--boot-delay <seconds>',
+      'local provider: seconds a machine takes to boot',
+      env('BERTH_BOOT_DELAY', '0'),
+    )
+    .option(
+      '--ready-timeout <seconds>',
+      'replace a node not Ready this long after launch',
+      env('BERTH_READY_TIMEOUT', '300'),
+    )
+    .option(
+      '--unavailable-for <seconds>',
+      'skip an offering this long after a capacity error',
+      env('BERTH_UNAVAILABLE_FOR', '180'),
+    )
+    .option(
+      '--metrics-address <host:port>',
+      'serve /metrics, /healthz and /readyz here',
+      env('BERTH_METRICS_ADDRESS', '127.0.0.1:8080'),
+    )
+    .option('--no-leader-elect', 'act at once instead of competing for the lease (single replica only)')
+    .option(
+      '--lease-namespace <ns>',
+      'namespace of the leader-election Lease',
+      env('BERTH_LEASE_NAMESPACE', 'berth-system'),
+    )
+    .option(
+      '--lease-name <name>',
+      'name of the leader-election Lease',
+      env('BERTH_LEASE_NAME', 'berth-controller'),
+    )
+    .addHelpText(
+      'after',
+      '\nEvery flag can also be set by the environment variable named in its help ($BERTH_...).\nExample: berth run --kubeconfig "$(berth cluster up)" --no-leader-elect',
+    )
+    .action(async (flags: RunFlags) => {
+      const kc = new KubeConfig();
+      if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+      else kc.loadFromDefault();
+      const [host, port] = parseAddress(flags.metricsAddress);
+      const runtime = await startRuntime({
+        kubeConfig: kc,
+        provider: 'local',
+        cloud: flags.cloud as Cloud,
+        region: flags.region,
+        schedulerName: flags.schedulerName,
+        defaultPolicy: flags.defaultPolicy,
+        concurrency: positive(flags.concurrency, '--concurrency'),
+        bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
+        readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
+        unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
+        leaderElection: flags.leaderElect
+          ? { namespace: flags.leaseNamespace, name: flags.leaseName }
+          : false,
+        http: { host, port },
+      });
+      runtime.log.info({ metrics: `http://${host}:${port}/metrics` }, 'berth running');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await runtime.stop();
+    });
+}
+
+function parseAddress(value: string): [string, number] {
+  const i = value.lastIndexOf(':');
+  const port = Number(value.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InputError(`expected host:port, got "${value}"`, { field: '--metrics-address' });
+  }
+  return [value.slice(0, i) || '127.0.0.1', port];
+}
+
+function positive(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError(`expected a whole number of at least 1, got "${value}"`, { field });
+  return n;
+}
+
+function seconds(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InputError(`expected seconds (a number >= 0), got "${value}"`, { field });
+  return Math.round(n * 1000);
+}

@@ -1,0 +1,248 @@
+import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from '../kube/log.ts';
+import {
+  type BerthObject,
+  type CostLedger,
+  type InterruptionNotice,
+  LABEL_POD_UID,
+  type NodeProvider,
+  type Offering,
+} from '../model/index.ts';
+import type { Metrics } from '../server/metrics.ts';
+import { nodeNameFor } from './claim.ts';
+import { KubeCluster } from './kube-cluster.ts';
+import { PlacementEngine } from './placement-engine.ts';
+import { type PolicySource, resolvePodPolicy } from './policy-resolution.ts';
+import { Reconciler } from './reconciler.ts';
+import { UnavailableOfferings } from './unavailable.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ControllerConfig {
+  kubeConfig: KubeConfig;
+  provider: NodeProvider;
+  ledger: CostLedger;
+  offerings: readonly Offering[];
+  policies: PolicySource;
+  log: Logger;
+  metrics: Metrics;
+  schedulerName?: string;
+  defaultPolicy?: string;
+  concurrency?: number;
+  readyTimeoutMs?: number;
+  unavailableTtlMs?: number;
+  gcIntervalMs?: number;
+  /** Machines younger than this are never collected: their Berth may not be in the cache yet. */
+  gcGraceMs?: number;
+}
+
+export const CONTROLLER_DEFAULTS = {
+  schedulerName: 'berth',
+  defaultPolicy: 'default',
+  concurrency: 32,
+  readyTimeoutMs: 5 * 60_000,
+  unavailableTtlMs: 3 * 60_000,
+  gcIntervalMs: 60_000,
+  gcGraceMs: 60_000,
+};
+
+const REPLACEABLE_OWNERS = new Set(['Job', 'ReplicaSet', 'StatefulSet']);
+
+/**
+ * Watches berth's pods, Berths, berth's Nodes and PlacementPolicies; queues
+ * the affected pod on every change; collects machines no live Berth claims.
+ */
+export class Controller {
+  private readonly cfg: typeof CONTROLLER_DEFAULTS & ControllerConfig;
+  private readonly cluster: KubeCluster;
+  private readonly engine: PlacementEngine;
+  private readonly unavailable: UnavailableOfferings;
+  private readonly podKeyByUid = new Map<string, string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private queue: WorkQueue | undefined;
+  private reconciler: Reconciler | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private synced = false;
+
+  constructor(config: ControllerConfig) {
+    this.cfg = { ...CONTROLLER_DEFAULTS, ...config };
+    this.cluster = new KubeCluster(config.kubeConfig, this.cfg.schedulerName, config.log);
+    this.engine = new PlacementEngine(config.offerings);
+    this.unavailable = new UnavailableOfferings(this.cfg.unavailableTtlMs);
+  }
+
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the caches are synced and the first garbage collection ran. */
+  async start(signal: AbortSignal): Promise<void> {
+    const { log, metrics } = this.cfg;
+    const queue = new WorkQueue(
+      (key) => this.reconciler!.reconcile(key),
+      { concurrency: this.cfg.concurrency },
+      signal,
+      (key, err) =>
+        log.warn(
+          { key, err: err instanceof Error ? err.message : String(err) },
+          'reconcile failed; retrying',
+        ),
+    );
+    this.queue = queue;
+    this.reconciler = new Reconciler({
+      view: this.cluster,
+      writer: this.cluster,
+      provider: this.cfg.provider,
+      ledger: this.cfg.ledger,
+      engine: this.engine,
+      unavailable: this.unavailable,
+      resolvePolicy: (pod) => resolvePodPolicy(pod, this.cluster, this.cfg.policies, this.cfg.defaultPolicy),
+      metrics,
+      log,
+      requeue: (key) => queue.add(key),
+      requeueAfter: (key, ms) => queue.addAfter(key, ms),
+      options: { readyTimeoutMs: this.cfg.readyTimeoutMs },
+    });
+    const podKey = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.name}`;
+    const berthSeen = (b: BerthObject) => {
+      const key = `${b.metadata.namespace}/${b.metadata.name}`;
+      this.podKeyByUid.set(b.spec.pod.uid, key);
+      queue.add(key);
+    };
+    const nodeSeen = (n: V1Node) => {
+      const key = this.podKeyByUid.get(n.metadata?.labels?.[LABEL_POD_UID] ?? '');
+      if (key) queue.add(key);
+    };
+    await this.cluster.watch({
+      pods: {
+        onAdd: (p) => queue.add(podKey(p)),
+        onUpdate: (p) => queue.add(podKey(p)),
+        onDelete: (p) => queue.add(podKey(p)),
+      },
+      berths: {
+        onAdd: berthSeen,
+        onUpdate: berthSeen,
+        onDelete: (b) => {
+          this.podKeyByUid.delete(b.spec.pod.uid);
+          queue.add(`${b.metadata.namespace}/${b.metadata.name}`);
+        },
+      },
+      nodes: { onAdd: nodeSeen, onUpdate: nodeSeen, onDelete: nodeSeen },
+      // A new or changed policy may make an unplaceable pod placeable.
+      policies: { onAdd: () => this.retryUnplaced(), onUpdate: () => this.retryUnplaced() },
+    });
+    this.unsubscribe = this.cfg.provider.onInterruption?.((n) => {
+      this.interrupted(n).catch((err: unknown) =>
+        log.warn({ err: String(err), node: n.nodeName }, 'interruption handling failed'),
+      );
+    });
+    await this.collectGarbage();
+    this.synced = true;
+    this.every(this.cfg.gcIntervalMs, () => this.collectGarbage());
+    this.every(5_000, async () => this.updateGauges());
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    log.info({ offerings: this.engine.size }, 'controller started');
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    this.unsubscribe?.();
+    this.queue?.stop();
+    await this.cluster.stop();
+  }
+
+  /** New prices: decide with them from now on, and retry pods nothing fitted. */
+  replaceOfferings(offerings: readonly Offering[]): void {
+    this.engine.replace(offerings);
+    this.retryUnplaced();
+  }
+
+  /** Resolves when no work is queued or running (for tests and the demo). */
+  idle(): Promise<void> {
+    return this.queue?.idle() ?? Promise.resolve();
+  }
+
+  private retryUnplaced(): void {
+    for (const key of this.reconciler?.unplaced ?? []) this.queue?.add(key);
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    const t = setInterval(() => {
+      fn().catch((err: unknown) => this.cfg.log.warn({ err: String(err) }, 'periodic task failed'));
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /**
+   * Machines and Nodes no live Berth claims are removed: leftovers of a
+   * crash mid-launch, of a deleted Berth, or of an earlier attempt.
+   */
+  async collectGarbage(): Promise<void> {
+    const liveClaims = new Set<string>();
+    const liveNodes = new Set<string>();
+    for (const b of this.cluster.berths()) {
+      if (b.status?.phase === 'Terminated' || !b.metadata.uid) continue;
+      const attempt = b.status?.attempts ?? 0;
+      liveClaims.add(`${b.metadata.uid}-${attempt}`);
+      liveNodes.add(nodeNameFor(b.spec.pod.uid, attempt));
+      if (b.status?.nodeName) liveNodes.add(b.status.nodeName);
+    }
+    const oldEnough = (t: string | Date | undefined) =>
+      t !== undefined && Date.now() - new Date(t).getTime() > this.cfg.gcGraceMs;
+    for (const instance of await this.cfg.provider.list()) {
+      if (liveClaims.has(instance.claimId) || !oldEnough(instance.launchedAt)) continue;
+      this.cfg.log.info(
+        { instance: instance.id, node: instance.nodeName },
+        'collecting an unclaimed machine',
+      );
+      if (this.cluster.node(instance.nodeName)) await this.cluster.deleteNode(instance.nodeName);
+      await this.cfg.provider.terminate(instance.id);
+    }
+    for (const node of this.cluster.nodes()) {
+      const name = node.metadata?.name ?? '';
+      if (liveNodes.has(name) || !oldEnough(node.metadata?.creationTimestamp)) continue;
+      this.cfg.log.info({ node: name }, 'collecting an unclaimed node');
+      await this.cluster.deleteNode(name);
+    }
+  }
+
+  /** Spot reclaim ahead: cordon, and let a controller-owned pod be recreated on a fresh node. */
+  private async interrupted(notice: InterruptionNotice): Promise<void> {
+    const node = this.cluster.node(notice.nodeName);
+    const key = this.podKeyByUid.get(node?.metadata?.labels?.[LABEL_POD_UID] ?? '');
+    await this.cluster.cordon(notice.nodeName);
+    if (!key) return;
+    const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+    const pod = this.cluster.pod(namespace, name);
+    if (!pod) return;
+    const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);
+    if (owner && REPLACEABLE_OWNERS.has(owner.kind)) {
+      await this.cluster.event(
+        pod,
+        'Warning',
+        'SpotInterruption',
+        `node ${notice.nodeName} will be reclaimed by ${notice.deadline}; evicting so ${owner.kind} ${owner.name} replaces the pod on a new node`,
+      );
+      await this.cluster.evict(namespace, name);
+    } else {
+      await this.cluster.event(
+        pod,
+        'Warning',
+        'SpotInterruption',
+        `node ${notice.nodeName} will be reclaimed by ${notice.deadline}; this pod has no controller to replace it`,
+      );
+    }
+  }
+
+  private updateGauges(): void {
+    const { nodes, pricePerHour } = this.cfg.metrics;
+    nodes.reset();
+    pricePerHour.reset();
+    for (const b of this.cluster.berths()) {
+      const o = b.spec.offering;
+      if (b.status?.phase !== 'Bound' || !o) continue;
+      nodes.inc({ capacity_type: o.capacityType });
+      pricePerHour.inc({ capacity_type: o.capacityType }, o.pricePerHour);
+    }
+  }
+}

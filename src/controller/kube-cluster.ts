@@ -1,0 +1,199 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1DaemonSet,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { isNotFound } from '../kube/api-errors.ts';
+import { BerthClient } from '../kube/berths.ts';
+import { bindPod } from '../kube/binding.ts';
+import { createEventRecorder, type EventRecorder } from '../kube/events.ts';
+import { cordonNode, evictPod } from '../kube/eviction.ts';
+import { type ResourceHandlers, type ResourceWatch, watchResources } from '../kube/informer.ts';
+import type { Logger } from '../kube/log.ts';
+import {
+  BERTH_PLURAL,
+  type BerthObject,
+  GROUP,
+  LABEL_POD_UID,
+  POLICY_PLURAL,
+  type PolicySpec,
+} from '../model/index.ts';
+import type { ClusterView, ClusterWriter } from './ports.ts';
+
+const VERSION = 'v1alpha1';
+
+interface PolicyObject extends KubernetesObject {
+  spec?: PolicySpec;
+}
+
+export interface WatchHandlers {
+  pods: ResourceHandlers<V1Pod>;
+  berths: ResourceHandlers<BerthObject>;
+  nodes: ResourceHandlers<V1Node>;
+  policies: ResourceHandlers<PolicyObject>;
+}
+
+/** The informer caches the controller reads, and the API calls it writes with. */
+export class KubeCluster implements ClusterView, ClusterWriter {
+  private readonly core: CoreV1Api;
+  private readonly berthClient: BerthClient;
+  private readonly events: EventRecorder;
+  private watches:
+    | {
+        pods: ResourceWatch<V1Pod>;
+        berths: ResourceWatch<KubernetesObject>;
+        nodes: ResourceWatch<V1Node>;
+        policies: ResourceWatch<PolicyObject>;
+        daemonSets: ResourceWatch<V1DaemonSet>;
+      }
+    | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly schedulerName: string,
+    private readonly log: Logger,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.berthClient = new BerthClient(kc);
+    this.events = createEventRecorder(kc, { logger: log });
+  }
+
+  /** Starts the informers and resolves once every cache holds its first list. */
+  async watch(handlers: WatchHandlers): Promise<void> {
+    const apps = this.kc.makeApiClient(AppsV1Api);
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    const podSelector = `spec.schedulerName=${this.schedulerName}`;
+    const listCustom = (plural: string) => async () =>
+      (await custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural,
+      })) as KubernetesListObject<KubernetesObject>;
+    this.watches = {
+      pods: watchResources(
+        this.kc,
+        '/api/v1/pods',
+        () => this.core.listPodForAllNamespaces({ fieldSelector: podSelector }),
+        handlers.pods,
+        { fieldSelector: podSelector, name: 'pods', logger: this.log },
+      ),
+      berths: watchResources(
+        this.kc,
+        `/apis/${GROUP}/${VERSION}/${BERTH_PLURAL}`,
+        listCustom(BERTH_PLURAL),
+        handlers.berths as ResourceHandlers<KubernetesObject>,
+        { name: 'berths', logger: this.log },
+      ),
+      nodes: watchResources(
+        this.kc,
+        '/api/v1/nodes',
+        () => this.core.listNode({ labelSelector: LABEL_POD_UID }),
+        handlers.nodes,
+        { labelSelector: LABEL_POD_UID, name: 'nodes', logger: this.log },
+      ),
+      policies: watchResources(
+        this.kc,
+        `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`,
+        listCustom(POLICY_PLURAL) as () => Promise<KubernetesListObject<PolicyObject>>,
+        handlers.policies,
+        { name: 'placementpolicies', logger: this.log },
+      ),
+      daemonSets: watchResources(
+        this.kc,
+        '/apis/apps/v1/daemonsets',
+        () => apps.listDaemonSetForAllNamespaces(),
+        {},
+        {
+          name: 'daemonsets',
+          logger: this.log,
+        },
+      ),
+    };
+    await Promise.all(Object.values(this.watches).map((w) => w.hasSynced()));
+  }
+
+  async stop(): Promise<void> {
+    if (this.watches) await Promise.all(Object.values(this.watches).map((w) => w.stop()));
+  }
+
+  private get w() {
+    if (!this.watches) throw new Error('KubeCluster.watch() has not been called');
+    return this.watches;
+  }
+
+  // ClusterView: caches only.
+  pod(namespace: string, name: string): V1Pod | undefined {
+    return this.w.pods.get(namespace, name);
+  }
+  berth(namespace: string, name: string): BerthObject | undefined {
+    return this.w.berths.get(namespace, name) as BerthObject | undefined;
+  }
+  node(name: string): V1Node | undefined {
+    return this.w.nodes.get(undefined, name);
+  }
+  berths(): BerthObject[] {
+    return this.w.berths.list() as unknown as BerthObject[];
+  }
+  nodes(): V1Node[] {
+    return this.w.nodes.list();
+  }
+  policy(namespace: string, name: string): PolicySpec | undefined {
+    return this.w.policies.get(namespace, name)?.spec;
+  }
+  daemonSets(): V1DaemonSet[] {
+    return this.w.daemonSets.list();
+  }
+
+  // ClusterWriter: every call idempotent.
+  async createBerth(berth: BerthObject): Promise<BerthObject> {
+    return this.berthClient.create(berth);
+  }
+  async patchBerthSpec(namespace: string, name: string, spec: Partial<BerthObject['spec']>): Promise<void> {
+    await this.berthClient.patchSpec(namespace, name, spec);
+  }
+  async patchBerthStatus(
+    namespace: string,
+    name: string,
+    status: Partial<NonNullable<BerthObject['status']>>,
+  ) {
+    await this.berthClient.patchStatus(namespace, name, status);
+  }
+  async releaseBerth(namespace: string, name: string): Promise<void> {
+    await this.berthClient.removeFinalizer(namespace, name);
+  }
+  async deleteBerth(namespace: string, name: string): Promise<void> {
+    await this.berthClient.delete(namespace, name);
+  }
+  async bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void> {
+    await bindPod(this.core, pod, nodeName);
+  }
+  async deleteNode(name: string): Promise<void> {
+    try {
+      await this.core.deleteNode({ name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  async cordon(nodeName: string): Promise<void> {
+    await cordonNode(this.core, nodeName);
+  }
+  async evict(namespace: string, name: string): Promise<void> {
+    await evictPod(this.core, namespace, name);
+  }
+  async event(pod: V1Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
+    const m = pod.metadata ?? {};
+    await this.events.record({
+      regarding: { kind: 'Pod', apiVersion: 'v1', namespace: m.namespace, name: m.name ?? '', uid: m.uid },
+      type,
+      reason,
+      note,
+      action: reason,
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { Decision, Offering, PlacedOffering, Policy } from '../model/index.ts';
+import { nodeAllocatable } from '../placement/node-reserved.ts';
+import { buildIndex, type OfferingIndex } from '../placement/offering-index.ts';
+import { sizePod } from '../placement/sizing.ts';
+import { decide } from '../placement/solver.ts';
+
+/**
+ * The controller's view of the catalog: indexed once, swapped whole when the
+ * prices are refreshed, and asked one question per pod.
+ */
+export class PlacementEngine {
+  private index!: OfferingIndex;
+  private byId = new Map<string, Offering>();
+  private onDemand = new Map<string, number>();
+
+  constructor(offerings: readonly Offering[]) {
+    this.replace(offerings);
+  }
+
+  replace(offerings: readonly Offering[]): void {
+    this.index = buildIndex(offerings, nodeAllocatable);
+    this.byId = new Map(offerings.map((o) => [o.id, o]));
+    this.onDemand = new Map(
+      offerings
+        .filter((o) => o.capacityType === 'on-demand')
+        .map((o) => [twinKey(o), o.pricePerHour] as const),
+    );
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  offering(id: string): Offering | undefined {
+    return this.byId.get(id);
+  }
+
+  decide(
+    pod: V1Pod,
+    policy: Policy,
+    daemonSets: readonly V1PodSpec[],
+    unavailable: ReadonlySet<string>,
+  ): Decision {
+    const meta = pod.metadata ?? {};
+    const spec = pod.spec ?? { containers: [] };
+    const object = `Pod ${meta.namespace}/${meta.name}`;
+    const sizing = sizePod({ spec, policy, daemonSets, object });
+    return decide({
+      pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },
+      sizing,
+      podSpec: spec,
+      policy,
+      index: this.index,
+      unavailable,
+    });
+  }
+
+  /** The record of an offering a Berth keeps, with its on-demand twin's price for savings. */
+  placed(o: Offering, pricePerHour = o.pricePerHour): PlacedOffering {
+    const onDemand = o.capacityType === 'on-demand' ? pricePerHour : this.onDemand.get(twinKey(o));
+    return {
+      id: o.id,
+      cloud: o.cloud,
+      region: o.region,
+      ...(o.zone ? { zone: o.zone } : {}),
+      instanceType: o.instanceType,
+      capacityType: o.capacityType,
+      pricePerHour,
+      ...(onDemand !== undefined ? { onDemandPricePerHour: onDemand } : {}),
+      source: o.source,
+    };
+  }
+}
+
+function twinKey(o: Offering): string {
+  return `${o.cloud}/${o.region}/${o.instanceType}`;
+}

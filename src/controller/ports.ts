@@ -1,0 +1,36 @@
+import type { V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { BerthObject, BerthSpec, BerthStatus, PolicySpec } from '../model/index.ts';
+
+/**
+ * What the reconciler reads (informer caches: never an API call) and writes
+ * (the API server). Kept as an interface so the reconciler stays a readable
+ * sequence of decisions, with the client-node plumbing at the edge.
+ */
+export interface ClusterView {
+  pod(namespace: string, name: string): V1Pod | undefined;
+  berth(namespace: string, name: string): BerthObject | undefined;
+  node(name: string): V1Node | undefined;
+  berths(): BerthObject[];
+  nodes(): V1Node[];
+  /** A PlacementPolicy's spec, undefined when absent. */
+  policy(namespace: string, name: string): PolicySpec | undefined;
+  daemonSets(): V1DaemonSet[];
+}
+
+export interface ClusterWriter {
+  /** Creates the Berth; one that already exists for the same pod is returned as it is. */
+  createBerth(berth: BerthObject): Promise<BerthObject>;
+  patchBerthSpec(namespace: string, name: string, spec: Partial<BerthSpec>): Promise<void>;
+  patchBerthStatus(namespace: string, name: string, status: Partial<BerthStatus>): Promise<void>;
+  /** Drops our finalizer; a Berth or finalizer already gone is fine. */
+  releaseBerth(namespace: string, name: string): Promise<void>;
+  deleteBerth(namespace: string, name: string): Promise<void>;
+  /** Binds the pod (pods/binding, uid precondition); already bound to this node is fine. */
+  bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void>;
+  /** Deletes the Node; already gone is fine. */
+  deleteNode(name: string): Promise<void>;
+  cordon(nodeName: string): Promise<void>;
+  evict(namespace: string, name: string): Promise<void>;
+  /** An Event on the pod; never throws. */
+  event(pod: V1Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void>;
+}

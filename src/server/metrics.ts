@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The controller's Prometheus metrics, on a registry of its own (several controllers may share a process in tests). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'berth_process_' });
+  return {
+    registry,
+    decisionSeconds: new Histogram({
+      name: 'berth_decision_duration_seconds',
+      help: 'Time to right-size a pod and pick its offering',
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    pendingToBoundSeconds: new Histogram({
+      name: 'berth_pending_to_bound_seconds',
+      help: 'From pod creation to the pod being bound to its own node',
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
+    nodes: new Gauge({
+      name: 'berth_nodes',
+      help: 'Nodes berth runs now, by capacity type',
+      labelNames: ['capacity_type'],
+      registers: [registry],
+    }),
+    pricePerHour: new Gauge({
+      name: 'berth_running_price_per_hour_dollars',
+      help: 'Sum of the hourly price of the nodes berth runs now, by capacity type',
+      labelNames: ['capacity_type'],
+      registers: [registry],
+    }),
+    launchFailures: new Counter({
+      name: 'berth_launch_failures_total',
+      help: 'Launches that failed, by reason (insufficient-capacity, quota, spot-limit, unsupported, not-ready, error)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    noFit: new Counter({
+      name: 'berth_unplaceable_pods_total',
+      help: 'Decisions where no offering fitted the pod and its policy',
+      registers: [registry],
+    }),
+    catalogAgeSeconds: new Gauge({
+      name: 'berth_catalog_age_seconds',
+      help: 'Age of the price data the controller decides with',
+      registers: [registry],
+    }),
+    isLeader: new Gauge({
+      name: 'berth_leader',
+      help: '1 when this replica holds the leader lease',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

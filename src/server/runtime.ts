@@ -1,0 +1,177 @@
+import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { loadCatalog } from '../../pricing/catalog/load.ts';
+import { loadPreset } from '../../policies/presets.ts';
+import { resolvePolicy } from '../../policies/validate.ts';
+import { createLocalProvider, type LocalProvider } from '../../providers/local/provider.ts';
+import type { CapacityFailureRule } from '../../providers/local/failures.ts';
+import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
+import type { PolicySource } from '../controller/policy-resolution.ts';
+import { createMemoryLedger } from '../cost/memory-ledger.ts';
+import { startLeaderElection, type LeaderElector } from '../kube/leader.ts';
+import type { Cloud, CostLedger, Policy } from '../model/index.ts';
+import { nodeAllocatable } from '../placement/node-reserved.ts';
+import { startHttpServer } from './http.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+export interface RuntimeOptions {
+  kubeConfig: KubeConfig;
+  cloud: Cloud;
+  region: string;
+  /** Only `local` for now: a simulated cloud whose nodes kwok runs. */
+  provider: 'local';
+  bootDelayMs?: number;
+  failures?: readonly CapacityFailureRule[];
+  interruptionGraceMs?: number;
+  schedulerName?: string;
+  defaultPolicy?: string;
+  concurrency?: number;
+  readyTimeoutMs?: number;
+  unavailableTtlMs?: number;
+  gcIntervalMs?: number;
+  gcGraceMs?: number;
+  /** Lease to compete for; `false` acts at once (single replica, tests). */
+  leaderElection?: { namespace: string; name: string; identity?: string } | false;
+  http?: { host: string; port: number } | false;
+  ledger?: CostLedger;
+  catalogDir?: string;
+  log?: Logger;
+  /** A separate KubeConfig for the controller's own calls (e.g. one that counts writes). */
+  controllerKubeConfig?: KubeConfig;
+}
+
+export interface Runtime {
+  readonly provider: LocalProvider;
+  readonly ledger: CostLedger;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The acting controller, while this replica leads. */
+  controller(): Controller | undefined;
+  /** Resolves once this replica leads and its controller has synced. */
+  leading(): Promise<Controller>;
+  stop(): Promise<void>;
+}
+
+/** The presets and the cluster's PlacementPolicies, as the controller asks for them. */
+export const builtInPolicies: PolicySource = {
+  preset(name: string): Policy | undefined {
+    try {
+      return loadPreset(name);
+    } catch {
+      return undefined;
+    }
+  },
+  fromSpec: resolvePolicy,
+};
+
+/**
+ * Everything `berth run` runs: the catalog for one cloud region, the
+ * provider, the ledger, metrics and health, and the controller behind leader
+ * election. The demo and the integration tests start exactly this.
+ */
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
+  const metrics = createMetrics();
+  const catalog = loadCatalog({
+    clouds: [o.cloud],
+    regions: [o.region],
+    ...(o.catalogDir ? { dir: o.catalogDir } : {}),
+    onWarning: (msg) => log.warn(msg),
+  });
+  if (catalog.offerings.length === 0) {
+    throw new Error(
+      `the catalog has no offerings for ${o.cloud} ${o.region}: check --cloud and --region (berth catalog info lists them)`,
+    );
+  }
+  const newest = Math.max(
+    ...catalog.metadata.tables.map((t) => Date.parse(t.observedAt)).filter(Number.isFinite),
+  );
+  metrics.catalogAgeSeconds.set(Math.max(0, (Date.now() - newest) / 1000));
+
+  const provider = createLocalProvider({
+    kubeConfig: o.kubeConfig,
+    cloud: o.cloud,
+    bootDelayMs: o.bootDelayMs ?? 0,
+    failures: o.failures ?? [],
+    allocatableOf: nodeAllocatable,
+    ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
+    onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
+  });
+  const ledger = o.ledger ?? createMemoryLedger();
+  let current: Controller | undefined;
+  let resolveLeading: (c: Controller) => void = () => {};
+  const leadingPromise = new Promise<Controller>((resolve) => {
+    resolveLeading = resolve;
+  });
+
+  const lead = async (signal: AbortSignal) => {
+    const controller = new Controller({
+      kubeConfig: o.controllerKubeConfig ?? o.kubeConfig,
+      provider,
+      ledger,
+      offerings: catalog.offerings,
+      policies: builtInPolicies,
+      log,
+      metrics,
+      schedulerName: o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName,
+      defaultPolicy: o.defaultPolicy ?? CONTROLLER_DEFAULTS.defaultPolicy,
+      concurrency: o.concurrency ?? CONTROLLER_DEFAULTS.concurrency,
+      readyTimeoutMs: o.readyTimeoutMs ?? CONTROLLER_DEFAULTS.readyTimeoutMs,
+      unavailableTtlMs: o.unavailableTtlMs ?? CONTROLLER_DEFAULTS.unavailableTtlMs,
+      gcIntervalMs: o.gcIntervalMs ?? CONTROLLER_DEFAULTS.gcIntervalMs,
+      gcGraceMs: o.gcGraceMs ?? CONTROLLER_DEFAULTS.gcGraceMs,
+    });
+    current = controller;
+    metrics.isLeader.set(1);
+    signal.addEventListener(
+      'abort',
+      () => {
+        metrics.isLeader.set(0);
+        current = undefined;
+      },
+      { once: true },
+    );
+    await controller.start(signal);
+    resolveLeading(controller);
+  };
+
+  const own = new AbortController();
+  let elector: LeaderElector | undefined;
+  if (o.leaderElection) {
+    elector = startLeaderElection(o.kubeConfig, {
+      namespace: o.leaderElection.namespace,
+      name: o.leaderElection.name,
+      ...(o.leaderElection.identity ? { identity: o.leaderElection.identity } : {}),
+      logger: log,
+      onStartedLeading: (signal) => lead(signal),
+      onNewLeader: (id) => log.info({ leader: id }, 'leader observed'),
+    });
+  } else {
+    await lead(own.signal);
+  }
+
+  let server: Server | undefined;
+  if (o.http) {
+    server = await startHttpServer(o.http, metrics.registry, {
+      healthy: () => true,
+      ready: () => (current ? current.ready : elector !== undefined),
+    });
+  }
+
+  return {
+    provider,
+    ledger,
+    metrics,
+    log,
+    controller: () => current,
+    leading: () => leadingPromise,
+    async stop() {
+      own.abort();
+      if (elector) await elector.release();
+      await current?.stop();
+      provider.close();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
