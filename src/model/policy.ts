@@ -114,3 +114,43 @@ export interface Policy {
     max: { cpu?: number; memory?: number };
   };
 }
+
+/**
+ * A standard metav1.Condition, as written to a PlacementPolicy's status for
+ * the rules only the controller can check (a pattern that compiles, regions
+ * the catalog knows).
+ */
+export interface PolicyCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** The condition type that says whether the controller accepted a policy's spec. */
+export const POLICY_CONDITION_VALID = 'Valid';
+
+export interface PlacementPolicyStatus {
+  conditions?: PolicyCondition[];
+  observedGeneration?: number;
+}
+
+/** The PlacementPolicy custom resource (berth.dev/v1alpha1, namespaced). */
+export interface PlacementPolicyObject {
+  apiVersion: 'berth.dev/v1alpha1';
+  kind: 'PlacementPolicy';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string | Date;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: PolicySpec;
+  status?: PlacementPolicyStatus;
+}
