@@ -100,7 +100,7 @@ export class Controller {
       log,
       requeue: (key) => queue.add(key),
       requeueAfter: (key, ms) => queue.addAfter(key, ms),
-      options: { readyTimeoutMs: this.cfg.readyTimeoutMs },
+      options: { readyTimeoutMs: this.cfg.readyTimeoutMs, owner: this.cfg.schedulerName },
     });
     const podKey = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.name}`;
     const berthSeen = (b: BerthObject) => {

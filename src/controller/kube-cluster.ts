@@ -20,6 +20,7 @@ import {
   BERTH_PLURAL,
   type BerthObject,
   GROUP,
+  LABEL_CLUSTER,
   LABEL_POD_UID,
   POLICY_PLURAL,
   type PolicySpec,
@@ -69,11 +70,15 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     const apps = this.kc.makeApiClient(AppsV1Api);
     const custom = this.kc.makeApiClient(CustomObjectsApi);
     const podSelector = `spec.schedulerName=${this.schedulerName}`;
-    const listCustom = (plural: string) => async () =>
+    // Only what this installation owns: two berth controllers with different scheduler names share a cluster safely.
+    const ours = `${LABEL_CLUSTER}=${this.schedulerName}`;
+    const ourNodes = `${LABEL_POD_UID},${ours}`;
+    const listCustom = (plural: string, labelSelector?: string) => async () =>
       (await custom.listClusterCustomObject({
         group: GROUP,
         version: VERSION,
         plural,
+        ...(labelSelector ? { labelSelector } : {}),
       })) as KubernetesListObject<KubernetesObject>;
     this.watches = {
       pods: watchResources(
@@ -86,16 +91,16 @@ export class KubeCluster implements ClusterView, ClusterWriter {
       berths: watchResources(
         this.kc,
         `/apis/${GROUP}/${VERSION}/${BERTH_PLURAL}`,
-        listCustom(BERTH_PLURAL),
+        listCustom(BERTH_PLURAL, ours),
         handlers.berths as ResourceHandlers<KubernetesObject>,
-        { name: 'berths', logger: this.log },
+        { labelSelector: ours, name: 'berths', logger: this.log },
       ),
       nodes: watchResources(
         this.kc,
         '/api/v1/nodes',
-        () => this.core.listNode({ labelSelector: LABEL_POD_UID }),
+        () => this.core.listNode({ labelSelector: ourNodes }),
         handlers.nodes,
-        { labelSelector: LABEL_POD_UID, name: 'nodes', logger: this.log },
+        { labelSelector: ourNodes, name: 'nodes', logger: this.log },
       ),
       policies: watchResources(
         this.kc,

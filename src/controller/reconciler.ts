@@ -11,6 +11,7 @@ import {
   type Decision,
   FINALIZER,
   type Instance,
+  LABEL_CLUSTER,
   type NodeProvider,
   type Policy,
 } from '../model/index.ts';
@@ -22,6 +23,8 @@ import type { ClusterView, ClusterWriter } from './ports.ts';
 import type { UnavailableOfferings } from './unavailable.ts';
 
 export interface ReconcilerOptions {
+  /** Labels every Berth, so each installation (scheduler name) watches only its own. */
+  owner: string;
   /** A node not Ready this long after its launch is given up and replaced. */
   readyTimeoutMs: number;
 }
@@ -133,6 +136,7 @@ export class Reconciler {
         name: meta.name!,
         namespace: meta.namespace!,
         finalizers: [FINALIZER],
+        labels: { [LABEL_CLUSTER]: this.d.options.owner },
         ownerReferences: [
           { apiVersion: 'v1', kind: 'Pod', name: meta.name!, uid: meta.uid!, controller: false },
         ],

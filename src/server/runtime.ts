@@ -92,6 +92,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const provider = createLocalProvider({
     kubeConfig: o.kubeConfig,
     cloud: o.cloud,
+    // Machines are tagged with the installation that owns them (its scheduler name).
+    clusterName: o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName,
     bootDelayMs: o.bootDelayMs ?? 0,
     failures: o.failures ?? [],
     allocatableOf: nodeAllocatable,
