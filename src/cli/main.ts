@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import * as catalog from './catalog.ts';
 import * as cluster from './cluster.ts';
+import * as policy from './policy.ts';
+import * as quote from './quote.ts';
 import * as run from './run.ts';
 import { reportError } from './output.ts';
 
@@ -16,7 +18,13 @@ const program = new Command('berth')
   .exitOverride();
 
 // Each command lives in its own module and adds itself to the program.
-const commands: ((program: Command) => void)[] = [catalog.register, cluster.register, run.register];
+const commands: ((program: Command) => void)[] = [
+  catalog.register,
+  cluster.register,
+  run.register,
+  policy.register,
+  quote.register,
+];
 for (const register of commands) register(program);
 
 try {

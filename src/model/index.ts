@@ -3,6 +3,7 @@ export * from './claim.ts';
 export * from './decision.ts';
 export * from './errors.ts';
 export * from './labels.ts';
+export * from './manifest.ts';
 export * from './offering.ts';
 export * from './placement.ts';
 export * from './policy.ts';

@@ -65,12 +65,16 @@ export function describeRejected(rejected: Decision['rejected']): string {
     .join(', ')})`;
 }
 
+function priceGap(diff: number): string {
+  return diff < 0.00005 ? 'same price' : `+${formatPrice(diff)}`;
+}
+
 export function explainDecision(d: Omit<Decision, 'explanation'>): string {
   const chosen = d.chosen;
   if (!chosen) return explainNoFit(d);
   const runnerUp = d.fallbacks[0];
   const second = runnerUp
-    ? `runner-up ${describeCandidate(runnerUp)}, +${formatPrice(runnerUp.effectivePricePerHour - chosen.effectivePricePerHour)}`
+    ? `runner-up ${describeCandidate(runnerUp)}, ${priceGap(runnerUp.effectivePricePerHour - chosen.effectivePricePerHour)}`
     : 'no runner-up';
   const zones = chosen.zones ? ` in ${chosen.zones.join(' or ')}` : '';
   return `${describeCandidate(chosen)}${zones}; ${second}; ${describeRejected(d.rejected)}`;

@@ -1,6 +1,7 @@
 import type { V1NodeSelectorRequirement, V1PodSpec } from '@kubernetes/client-node';
 import {
   GPU_RESOURCES,
+  type Gpu,
   InputError,
   LABEL_ARCH,
   LABEL_CAPACITY_TYPE,
@@ -40,19 +41,39 @@ export function gpuCountOf(request: Resources): number {
 }
 
 /**
- * Does `need` fit in `allocatable`? Every resource named in `need` must be
- * covered; GPUs are compared by count against the machine's GPUs, because the
- * device plugin, not the kubelet's allocatable, is what exposes them.
+ * AMD's data-centre and cloud GPUs (Instinct MI*, Radeon Pro V520); every
+ * other model in the catalogs is NVIDIA's. A pod asking for `nvidia.com/gpu`
+ * can't use an AMD device, nor the other way round.
  */
-export function checkFit(need: Resources, allocatable: Resources, gpuCount: number): Rejection | undefined {
+const AMD_GPU = /^(mi\d+[a-z]*|v520|v620|radeon.*)$/;
+
+/** The extended resource a machine's GPUs are exposed as by their vendor's device plugin. */
+export function gpuResourceOf(model: string): string {
+  return AMD_GPU.test(model) ? 'amd.com/gpu' : 'nvidia.com/gpu';
+}
+
+/**
+ * Does `need` fit in `allocatable`? Every resource named in `need` must be
+ * covered. GPUs are compared by count against the machine's GPUs (the device
+ * plugin, not the kubelet's allocatable, exposes them), and only under the
+ * resource name of their vendor.
+ */
+export function checkFit(
+  need: Resources,
+  allocatable: Resources,
+  gpu: Gpu | undefined,
+): Rejection | undefined {
   for (const name in need) {
     const wanted = need[name] ?? 0;
-    if (wanted <= 0 || isGpuResource(name)) continue;
+    if (wanted <= 0) continue;
+    if (isGpuResource(name)) {
+      const actual = gpu && gpuResourceOf(gpu.model) === name ? gpu.count : 0;
+      if (wanted > actual) return { reason: 'too-small', rule: name, wanted, actual };
+      continue;
+    }
     const actual = allocatable[name] ?? 0;
     if (wanted > actual) return { reason: 'too-small', rule: name, wanted, actual };
   }
-  const gpus = gpuCountOf(need);
-  if (gpus > gpuCount) return { reason: 'too-small', rule: 'gpu', wanted: gpus, actual: gpuCount };
   return undefined;
 }
 
@@ -382,13 +403,12 @@ export function shapeRejection(
   o: Offering,
   need: Resources,
   allocatable: Resources,
-  gpuCount: number,
   gpusNeeded: number,
   policy: Policy,
   constraint: NodeConstraint | undefined,
 ): Rejection | undefined {
   return (
-    checkFit(need, allocatable, gpuCount) ??
+    checkFit(need, allocatable, o.gpu) ??
     checkGpu(gpusNeeded, o, policy) ??
     checkArch(o, policy) ??
     checkFamily(o, policy) ??

@@ -144,7 +144,7 @@ function walkGroup(w: Walk, g: OfferingGroup): void {
       reject(w, 'over-max-price', rest);
       return;
     }
-    const r = shapeRejection(s.sample, w.need, s.allocatable, s.gpuCount, w.gpus, w.policy, w.constraint);
+    const r = shapeRejection(s.sample, w.need, s.allocatable, w.gpus, w.policy, w.constraint);
     if (r) reject(w, r.reason, s.offerings.length);
     else walkShape(w, s);
   }
@@ -215,7 +215,7 @@ function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
     if (exceedsGroup(w.need, w.gpus, g)) continue;
     for (const s of g.shapes) {
       if (full() && s.minPrice > found[MISS_LIMIT - 1]!.price) break;
-      if (checkFit(w.need, s.allocatable, s.gpuCount)) continue;
+      if (checkFit(w.need, s.allocatable, s.sample.gpu)) continue;
       const shapeFails = shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint);
       if (shapeFails.length > 1) continue;
       for (const o of s.offerings) {
@@ -262,7 +262,7 @@ function sizeMisses(w: Walk, index: OfferingIndex): Near[] {
     for (const s of order) {
       const bound = (w.need[lead] ?? 0) / Math.max(s.allocatable[lead] ?? 0, Number.MIN_VALUE);
       if (found.length === MISS_LIMIT && bound > found[MISS_LIMIT - 1]!.shortfall) break;
-      const tooSmall = checkFit(w.need, s.allocatable, s.gpuCount);
+      const tooSmall = checkFit(w.need, s.allocatable, s.sample.gpu);
       if (!tooSmall || shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint).length > 0) continue;
       const o = s.offerings.find(
         (x) => placeRejections(x, x.pricePerHour, w.policy, w.constraint, w.unavailable).length === 0,

@@ -16,6 +16,7 @@ import {
   checkSpotBand,
   checkZone,
   compileNodeConstraint,
+  gpuResourceOf,
   pinnedZones,
   zoneInRegion,
 } from '../../../src/placement/filters.ts';
@@ -32,25 +33,42 @@ const g4 = offering({
 describe('checkFit', () => {
   const alloc = { cpu: 1900, memory: 7 * GiB, pods: 110 };
   it('passes when every resource is covered', () => {
-    expect(checkFit({ cpu: 1900, memory: 7 * GiB }, alloc, 0)).toBeUndefined();
+    expect(checkFit({ cpu: 1900, memory: 7 * GiB }, alloc, undefined)).toBeUndefined();
   });
   it('names the first resource that falls short, with both amounts', () => {
-    expect(checkFit({ cpu: 1901, memory: GiB }, alloc, 0)).toEqual({
+    expect(checkFit({ cpu: 1901, memory: GiB }, alloc, undefined)).toEqual({
       reason: 'too-small',
       rule: 'cpu',
       wanted: 1901,
       actual: 1900,
     });
-    expect(checkFit({ cpu: 100, memory: 8 * GiB }, alloc, 0)?.rule).toBe('memory');
+    expect(checkFit({ cpu: 100, memory: 8 * GiB }, alloc, undefined)?.rule).toBe('memory');
   });
   it('treats a resource the node lacks as zero, and ignores zero needs', () => {
-    expect(checkFit({ 'example.com/fpga': 1 }, alloc, 0)?.rule).toBe('example.com/fpga');
-    expect(checkFit({ 'example.com/fpga': 0 }, alloc, 0)).toBeUndefined();
+    expect(checkFit({ 'example.com/fpga': 1 }, alloc, undefined)?.rule).toBe('example.com/fpga');
+    expect(checkFit({ 'example.com/fpga': 0 }, alloc, undefined)).toBeUndefined();
   });
   it('compares GPUs by count, across vendor resource names', () => {
-    expect(checkFit({ 'nvidia.com/gpu': 1 }, alloc, 1)).toBeUndefined();
-    expect(checkFit({ 'nvidia.com/gpu': 2 }, alloc, 1)).toMatchObject({ rule: 'gpu', wanted: 2, actual: 1 });
-    expect(checkFit({ 'amd.com/gpu': 1 }, alloc, 0)?.rule).toBe('gpu');
+    const t4 = { count: 1, model: 't4', memoryMiB: 16384 };
+    const mi300x = { count: 8, model: 'mi300x', memoryMiB: 196608 };
+    expect(checkFit({ 'nvidia.com/gpu': 1 }, alloc, t4)).toBeUndefined();
+    expect(checkFit({ 'nvidia.com/gpu': 2 }, alloc, t4)).toMatchObject({
+      rule: 'nvidia.com/gpu',
+      wanted: 2,
+      actual: 1,
+    });
+    expect(checkFit({ 'amd.com/gpu': 1 }, alloc, undefined)?.rule).toBe('amd.com/gpu');
+    expect(checkFit({ 'amd.com/gpu': 8 }, alloc, mi300x)).toBeUndefined();
+  });
+  it('never offers one vendor’s GPUs for the other’s resource', () => {
+    const v520 = { count: 1, model: 'v520', memoryMiB: 8192 };
+    expect(checkFit({ 'nvidia.com/gpu': 1 }, alloc, v520)).toMatchObject({
+      rule: 'nvidia.com/gpu',
+      actual: 0,
+    });
+    expect(checkFit({ 'amd.com/gpu': 1 }, alloc, v520)).toBeUndefined();
+    expect(gpuResourceOf('a100')).toBe('nvidia.com/gpu');
+    expect(gpuResourceOf('mi25')).toBe('amd.com/gpu');
   });
 });
 
@@ -288,6 +306,6 @@ describe('nodeSelector and required node affinity', () => {
     ).toBe(false);
   });
   it('memory units stay canonical', () => {
-    expect(checkFit({ memory: 512 * MiB }, { memory: 511 * MiB }, 0)?.rule).toBe('memory');
+    expect(checkFit({ memory: 512 * MiB }, { memory: 511 * MiB }, undefined)?.rule).toBe('memory');
   });
 });

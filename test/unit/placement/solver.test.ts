@@ -251,6 +251,14 @@ const TYPES = [
     arch: 'amd64' as const,
     gpu: { count: 4, model: 'a100', memoryMiB: 40960 },
   },
+  {
+    instanceType: 'g.amd2',
+    family: 'g',
+    cpu: 16000,
+    memoryMiB: 65536,
+    arch: 'amd64' as const,
+    gpu: { count: 2, model: 'mi300x', memoryMiB: 196608 },
+  },
 ];
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const ZONES = ['us-east-1a', 'us-east-1b', 'eu-west-1a'];
@@ -307,6 +315,7 @@ const pods = fc.record({
   cpu: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 40 })).map((n) => n * 500),
   memoryGiB: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 80 })),
   gpus: fc.constantFrom(0, 0, 0, 0, 1, 2),
+  gpuResource: fc.constantFrom('nvidia.com/gpu', 'nvidia.com/gpu', 'amd.com/gpu'),
   overheadGiB: fc.integer({ min: 0, max: 2 }),
   selector: rarely(
     fc.constantFrom<Record<string, string>>(
@@ -344,7 +353,7 @@ const policies = fc
     include: rarely(fc.subarray(['a', 'b', 'g'], { minLength: 1 })),
     exclude: rarely(fc.subarray(['a', 'c'])),
     pattern: rarely(fc.constantFrom(/^(?:.*\.large)$/, /^(?:[ab]\..*)$/)),
-    gpuModels: rarely(fc.subarray(['t4', 'a100'], { minLength: 1 })),
+    gpuModels: rarely(fc.subarray(['t4', 'a100', 'mi300x'], { minLength: 1 })),
     maxPrice: rarely(price),
     riskWeight: fc.constantFrom(0, 0.5, 1, 3),
     band: fc.oneof(fc.constant(4), fc.integer({ min: 0, max: 4 })),
@@ -387,7 +396,7 @@ function bruteForce(
       paid = q.pricePerHour;
       shape = q.serverlessShape;
     } else {
-      if (checkFit(s.need, allocatable(o), o.gpu?.count ?? 0)) continue;
+      if (checkFit(s.need, allocatable(o), o.gpu)) continue;
       paid = o.pricePerHour;
     }
     const rules = [
@@ -419,7 +428,7 @@ type PodInput = typeof pods extends fc.Arbitrary<infer T> ? T : never;
 
 function toInput(r: PodInput): { s: Sizing; spec: V1PodSpec } {
   const request: Record<string, number> = { cpu: r.cpu, memory: r.memoryGiB * GiB };
-  if (r.gpus > 0) request['nvidia.com/gpu'] = r.gpus;
+  if (r.gpus > 0) request[r.gpuResource] = r.gpus;
   const need: Resources = { ...request, memory: (r.memoryGiB + r.overheadGiB) * GiB };
   const spec: V1PodSpec = { containers: [] };
   if (r.selector) spec.nodeSelector = r.selector;

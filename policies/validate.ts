@@ -1,0 +1,316 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseAllDocuments } from 'yaml';
+import { InputError, type Policy, type PolicySpec, PolicySpecSchema } from '../src/model/index.ts';
+import { parseQuantity } from '../src/placement/quantity.ts';
+
+/**
+ * PlacementPolicy documents to resolved policies. Every problem names where it
+ * is (file and document, the object, the field) and what was expected, and all
+ * problems of a file are reported together, so one run is enough to fix them.
+ */
+
+export const API_VERSION = 'berth.dev/v1alpha1';
+export const KIND = 'PlacementPolicy';
+
+/**
+ * What a policy means when a field is left out, in one place (policies/README.md
+ * documents the same): everything is allowed, spot is weighed by its risk at
+ * face value, each pod gets its own node, and pods are sized by their requests.
+ */
+export const POLICY_DEFAULTS = {
+  clouds: ['aws', 'gcp', 'azure'],
+  capacityTypes: ['on-demand', 'spot', 'serverless'],
+  architectures: ['amd64', 'arm64'],
+  spotRiskWeight: 1,
+  maxInterruptionBand: 4,
+  isolation: 'dedicated',
+  rightSizingMode: 'request',
+  headroomPercent: 0,
+} as const;
+
+interface Problem {
+  field: string;
+  message: string;
+}
+
+// ---- schema errors in words ---------------------------------------------------
+
+/** The schema node at a JSON pointer into the spec (object properties and array items only). */
+function schemaAt(path: readonly string[]): TSchema | undefined {
+  let node: TSchema | undefined = PolicySpecSchema;
+  for (const segment of path) {
+    if (!node) return undefined;
+    if (node.type === 'array') node = node.items as TSchema | undefined;
+    else node = (node.properties as Record<string, TSchema> | undefined)?.[segment];
+  }
+  return node;
+}
+
+function literalsOf(schema: TSchema): unknown[] | undefined {
+  const options = schema.anyOf as TSchema[] | undefined;
+  if (!options?.every((o) => 'const' in o)) return undefined;
+  return options.map((o) => o.const);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return JSON.stringify(value);
+}
+
+/** `/spot/maxInterruptionBand` -> `spec.spot.maxInterruptionBand`, `/clouds/1` -> `spec.clouds[1]`. */
+function fieldOf(segments: readonly string[]): string {
+  return segments.reduce((f, s) => (/^\d+$/.test(s) ? `${f}[${s}]` : `${f}.${s}`), 'spec');
+}
+
+function schemaProblems(spec: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const e of Value.Errors(PolicySpecSchema, spec)) {
+    const segments = e.path.split('/').slice(1);
+    const field = fieldOf(segments);
+    if (e.message === 'Unexpected property') {
+      const parent = schemaAt(segments.slice(0, -1));
+      const known = Object.keys((parent?.properties as Record<string, unknown> | undefined) ?? {});
+      problems.push({ field, message: `unknown field (expected one of: ${known.join(', ')})` });
+      continue;
+    }
+    const literals = literalsOf(e.schema);
+    if (literals) {
+      problems.push({ field, message: `expected one of ${literals.join(', ')}, got ${show(e.value)}` });
+      continue;
+    }
+    const expected = e.message.replace(/^Expected /, 'expected ').replace(/ to be /, ' ');
+    problems.push({ field, message: `${expected}, got ${show(e.value)}` });
+  }
+  return problems;
+}
+
+// ---- what the schema can't say -------------------------------------------------
+
+/** The pattern must match the whole instance type, so it is anchored here once. */
+function compilePattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+const BOUNDS = ['min', 'max'] as const;
+const BOUNDED = ['cpu', 'memory'] as const;
+
+function parseBound(value: string, resource: string): number {
+  // An empty field keeps parseQuantity's message free of a location: ours names the field.
+  return parseQuantity(value, resource, { field: '' });
+}
+
+/** The value at a path, or undefined when any step is missing or not a map. */
+function at(value: unknown, ...path: string[]): unknown {
+  let v = value;
+  for (const key of path) v = isMap(v) ? v[key] : undefined;
+  return v;
+}
+
+/**
+ * The rules the schema can't express. Each looks only at fields of the right
+ * type, so it adds to the schema's findings instead of tripping over them.
+ */
+function semanticProblems(spec: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const pattern = at(spec, 'instanceTypePattern');
+  if (typeof pattern === 'string') {
+    try {
+      new RegExp(pattern);
+      compilePattern(pattern);
+    } catch (err) {
+      const why =
+        err instanceof Error ? err.message.replace(/^Invalid regular expression: /, '') : String(err);
+      problems.push({ field: 'spec.instanceTypePattern', message: `expected a regular expression: ${why}` });
+    }
+  }
+  const lists = [['clouds'], ['regions'], ['zones'], ['capacityTypes'], ['architectures'], ['gpuModels']];
+  for (const path of [...lists, ['instanceFamilies', 'include']]) {
+    const list = at(spec, ...path);
+    if (Array.isArray(list) && list.length === 0) {
+      problems.push({
+        field: `spec.${path.join('.')}`,
+        message: 'an empty list allows nothing; leave the field out to allow all',
+      });
+    }
+  }
+  if (at(spec, 'isolation') === 'shared-namespace') {
+    problems.push({
+      field: 'spec.isolation',
+      message: 'shared-namespace is reserved and not supported yet; use dedicated (one node per pod)',
+    });
+  }
+  const parsed: Record<string, number | undefined> = {};
+  for (const bound of BOUNDS) {
+    for (const resource of BOUNDED) {
+      const value = at(spec, 'rightSizing', bound, resource);
+      if (typeof value !== 'string') continue; // absent, or the schema already said it must be a string
+      try {
+        parsed[`${bound}.${resource}`] = parseBound(value, resource);
+      } catch (err) {
+        problems.push({
+          field: `spec.rightSizing.${bound}.${resource}`,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  }
+  for (const resource of BOUNDED) {
+    const min = parsed[`min.${resource}`];
+    const max = parsed[`max.${resource}`];
+    if (min !== undefined && max !== undefined && min > max) {
+      problems.push({
+        field: `spec.rightSizing.min.${resource}`,
+        message: `expected at most rightSizing.max.${resource} (${String(at(spec, 'rightSizing', 'max', resource))}), got ${String(at(spec, 'rightSizing', 'min', resource))}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Everything wrong with a spec: the schema's findings first, then the rules it can't express. */
+function specProblems(spec: unknown): Problem[] {
+  return [...schemaProblems(spec), ...semanticProblems(spec)];
+}
+
+// ---- resolving ------------------------------------------------------------------
+
+function lower(list: readonly string[] | undefined): string[] | undefined {
+  return list?.map((s) => s.toLowerCase());
+}
+
+function bounds(b: { cpu?: string; memory?: string } | undefined): { cpu?: number; memory?: number } {
+  const out: { cpu?: number; memory?: number } = {};
+  if (b?.cpu !== undefined) out.cpu = parseBound(b.cpu, 'cpu');
+  if (b?.memory !== undefined) out.memory = parseBound(b.memory, 'memory');
+  return out;
+}
+
+/**
+ * A spec with every default filled in. Independent of YAML: the controller
+ * calls it for PlacementPolicy objects read from the cluster, so it checks
+ * the spec itself and throws an InputError naming every bad field.
+ */
+export function resolvePolicy(name: string, spec: PolicySpec): Policy {
+  const problems = specProblems(spec);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `${p.field}: ${p.message}`);
+    throw new InputError(lines.length === 1 ? (lines[0] ?? '') : `\n  ${lines.join('\n  ')}`, {
+      object: `${KIND}/${name}`,
+    });
+  }
+  const d = POLICY_DEFAULTS;
+  const families = spec.instanceFamilies;
+  const policy: Policy = {
+    name,
+    clouds: spec.clouds ?? d.clouds,
+    capacityTypes: spec.capacityTypes ?? d.capacityTypes,
+    excludeFamilies: lower(families?.exclude) ?? [],
+    architectures: spec.architectures ?? d.architectures,
+    spotRiskWeight: spec.spot?.riskWeight ?? d.spotRiskWeight,
+    maxInterruptionBand: spec.spot?.maxInterruptionBand ?? d.maxInterruptionBand,
+    isolation: spec.isolation ?? d.isolation,
+    rightSizing: {
+      mode: spec.rightSizing?.mode ?? d.rightSizingMode,
+      headroomPercent: spec.rightSizing?.headroomPercent ?? d.headroomPercent,
+      min: bounds(spec.rightSizing?.min),
+      max: bounds(spec.rightSizing?.max),
+    },
+  };
+  if (spec.regions) policy.regions = spec.regions;
+  if (spec.zones) policy.zones = spec.zones;
+  const include = lower(families?.include);
+  if (include) policy.includeFamilies = include;
+  if (spec.instanceTypePattern !== undefined)
+    policy.instanceTypePattern = compilePattern(spec.instanceTypePattern);
+  const gpuModels = lower(spec.gpuModels);
+  if (gpuModels) policy.gpuModels = gpuModels;
+  if (spec.maxPricePerHour !== undefined) policy.maxPricePerHour = spec.maxPricePerHour;
+  return policy;
+}
+
+// ---- documents ---------------------------------------------------------------------
+
+const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks one document; returns its name (when it has a usable one) and what is wrong with it. */
+function checkDocument(doc: unknown): { name?: string; problems: Problem[]; spec?: PolicySpec } {
+  if (!isMap(doc))
+    return { problems: [{ field: '(document)', message: `expected a ${KIND} map, got ${show(doc)}` }] };
+  const problems: Problem[] = [];
+  if (doc.apiVersion !== API_VERSION) {
+    problems.push({ field: 'apiVersion', message: `expected ${API_VERSION}, got ${show(doc.apiVersion)}` });
+  }
+  if (doc.kind !== KIND) problems.push({ field: 'kind', message: `expected ${KIND}, got ${show(doc.kind)}` });
+  for (const key of Object.keys(doc)) {
+    if (!TOP_LEVEL.includes(key)) {
+      problems.push({ field: key, message: `unknown field (expected one of: ${TOP_LEVEL.join(', ')})` });
+    }
+  }
+  const name = isMap(doc.metadata) ? doc.metadata.name : undefined;
+  if (typeof name !== 'string' || !DNS_SUBDOMAIN.test(name) || name.length > 253) {
+    problems.push({
+      field: 'metadata.name',
+      message: `expected a lower-case DNS name (a-z, 0-9, '-', '.'), got ${show(name)}`,
+    });
+  }
+  const spec = doc.spec ?? {};
+  problems.push(...specProblems(spec));
+  return {
+    ...(typeof name === 'string' ? { name } : {}),
+    problems,
+    ...(problems.length === 0 ? { spec: spec as PolicySpec } : {}),
+  };
+}
+
+/**
+ * Parses YAML holding one or more PlacementPolicy documents (`---`
+ * separated). Returns the resolved policies, or throws one InputError that
+ * lists every problem of every document, each as
+ * `<source> document <n>: PlacementPolicy/<name>: <field>: <what was expected>`.
+ */
+export function parsePolicyDocuments(text: string, source: string): Policy[] {
+  const lines: string[] = [];
+  const policies: Policy[] = [];
+  const seen = new Set<string>();
+  let count = 0;
+  parseAllDocuments(text).forEach((doc, i) => {
+    const where = `${source} document ${i + 1}`;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) lines.push(`${where}: YAML syntax error: ${e.message.split('\n')[0]}`);
+      return;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
+    count++;
+    const checked = checkDocument(value);
+    const object = `${KIND}/${checked.name ?? '(unnamed)'}`;
+    if (checked.name !== undefined && seen.has(checked.name)) {
+      checked.problems.push({
+        field: 'metadata.name',
+        message: `${checked.name} is defined twice in this file`,
+      });
+    }
+    if (checked.name !== undefined) seen.add(checked.name);
+    for (const p of checked.problems) lines.push(`${where}: ${object}: ${p.field}: ${p.message}`);
+    if (checked.problems.length === 0 && checked.spec && checked.name) {
+      policies.push(resolvePolicy(checked.name, checked.spec));
+    }
+  });
+  if (lines.length === 0 && count === 0) {
+    throw new InputError(`no ${KIND} documents found (the file is empty)`, { source });
+  }
+  if (lines.length > 0) {
+    const head = `${lines.length} problem${lines.length === 1 ? '' : 's'} found`;
+    throw new InputError(`${head}:\n  ${lines.join('\n  ')}`, { source });
+  }
+  return policies;
+}

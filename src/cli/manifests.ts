@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import type { V1PodSpec } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { InputError, type ManifestPod } from '../model/index.ts';
+import { parseQuantity } from '../placement/quantity.ts';
+
+/**
+ * Kubernetes manifests to the pods they would run: a Pod's spec, or the pod
+ * template of a workload. Every problem names the document, the object and
+ * the field, and all problems of a file are reported together.
+ */
+
+/** Where each kind keeps its pod spec. */
+const POD_SPEC_PATH: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  PodTemplate: ['template', 'spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+const RESOURCE_FIELDS = ['limits', 'requests', 'claims'];
+
+/** Reads a file, or stdin for `-`. */
+export function readInput(file: string): { text: string; source: string } {
+  const source = file === '-' ? 'stdin' : file;
+  try {
+    return { text: readFileSync(file === '-' ? 0 : file, 'utf8'), source };
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    throw new InputError(`${why}${code && why === 'cannot be read' ? ` (${code})` : ''}`, { source });
+  }
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return isMap(v) ? 'a map' : JSON.stringify(v);
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isMap(v)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** Checks a `resources` block: known fields only, and quantities that parse. */
+function checkResources(resources: unknown, field: string, problems: string[]): void {
+  if (resources === undefined || resources === null) return;
+  if (!isMap(resources)) {
+    problems.push(`${field}: expected a map with limits and requests, got ${show(resources)}`);
+    return;
+  }
+  for (const key of Object.keys(resources)) {
+    if (!RESOURCE_FIELDS.includes(key)) {
+      problems.push(`${field}.${key}: unknown field (expected ${RESOURCE_FIELDS.join(', ')})`);
+    }
+  }
+  for (const key of ['limits', 'requests']) checkQuantities(resources[key], `${field}.${key}`, problems);
+}
+
+function checkQuantities(list: unknown, field: string, problems: string[]): void {
+  if (list === undefined || list === null) return;
+  if (!isMap(list)) {
+    problems.push(`${field}: expected a map of resource name to quantity, got ${show(list)}`);
+    return;
+  }
+  for (const [name, value] of Object.entries(list)) {
+    try {
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        throw new InputError(`expected a quantity such as 500m, 2 or 1.5Gi, got ${show(value)}`);
+      }
+      parseQuantity(value, name, { field: '' });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(`${field}.${name}: ${err.message}`);
+    }
+  }
+}
+
+function checkContainers(list: unknown, field: string, required: boolean, problems: string[]): void {
+  if (list === undefined && !required) return;
+  if (!Array.isArray(list) || (required && list.length === 0)) {
+    problems.push(`${field}: expected a list of at least one container, got ${show(list)}`);
+    return;
+  }
+  list.forEach((c, i) => {
+    if (!isMap(c)) problems.push(`${field}[${i}]: expected a container, got ${show(c)}`);
+    else checkResources(c.resources, `${field}[${i}].resources`, problems);
+  });
+}
+
+/** The problems of one pod spec, each starting with its full path. */
+function checkPodSpec(spec: unknown, path: string): string[] {
+  const problems: string[] = [];
+  if (!isMap(spec)) return [`${path}: expected a pod spec, got ${show(spec)}`];
+  checkContainers(spec.containers, `${path}.containers`, true, problems);
+  checkContainers(spec.initContainers, `${path}.initContainers`, false, problems);
+  checkResources(spec.resources, `${path}.resources`, problems);
+  checkQuantities(spec.overhead, `${path}.overhead`, problems);
+  return problems;
+}
+
+function extractOne(value: unknown, where: string, out: ManifestPod[], problems: string[]): void {
+  if (!isMap(value)) {
+    problems.push(`${where}: expected a Kubernetes object, got ${show(value)}`);
+    return;
+  }
+  const kind = typeof value.kind === 'string' ? value.kind : undefined;
+  const metadata = isMap(value.metadata) ? value.metadata : {};
+  const rawName = metadata.name ?? metadata.generateName;
+  const name = typeof rawName === 'string' && rawName !== '' ? rawName : '(unnamed)';
+  if (kind === undefined) {
+    problems.push(
+      `${where}: ${name}: kind: expected a Kubernetes kind such as Pod or Deployment, got ${show(value.kind)}`,
+    );
+    return;
+  }
+  const object = `${kind}/${name}`;
+  if (kind === 'List') {
+    if (!Array.isArray(value.items)) {
+      problems.push(`${where}: ${object}: items: expected a list, got ${show(value.items)}`);
+      return;
+    }
+    value.items.forEach((item, i) => {
+      extractOne(item, `${where} item ${i + 1}`, out, problems);
+    });
+    return;
+  }
+  const path = POD_SPEC_PATH[kind];
+  if (!path) {
+    problems.push(
+      `${where}: ${object}: kind ${kind} has no pod template (expected one of ${Object.keys(POD_SPEC_PATH).join(', ')})`,
+    );
+    return;
+  }
+  let spec: unknown = value;
+  for (const key of path) spec = isMap(spec) ? spec[key] : undefined;
+  const specPath = path.join('.');
+  const specProblems = checkPodSpec(spec, specPath);
+  for (const p of specProblems) problems.push(`${where}: ${object}: ${p}`);
+  if (specProblems.length > 0) return;
+
+  // The template's own metadata sits next to its spec.
+  let template: unknown = value;
+  for (const key of path.slice(0, -1)) template = isMap(template) ? template[key] : undefined;
+  const templateMeta = isMap(template) && kind !== 'Pod' ? template.metadata : undefined;
+  out.push({
+    where,
+    kind,
+    name,
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : 'default',
+    object,
+    specPath,
+    spec: spec as V1PodSpec, // checked above: a map with containers whose resources parse
+    annotations: {
+      ...stringMap(metadata.annotations),
+      ...stringMap(isMap(templateMeta) ? templateMeta.annotations : undefined),
+    },
+  });
+}
+
+/**
+ * Every pod the manifests would run, in file order. Throws one InputError
+ * listing every problem, e.g. `pods.yaml document 2: ConfigMap/settings:
+ * kind ConfigMap has no pod template (...)`.
+ */
+export function extractPods(text: string, source: string): ManifestPod[] {
+  const pods: ManifestPod[] = [];
+  const problems: string[] = [];
+  let objects = 0;
+  parseAllDocuments(text).forEach((doc, i) => {
+    const where = `${source} document ${i + 1}`;
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) problems.push(`${where}: YAML syntax error: ${e.message.split('\n')[0]}`);
+      return;
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
+    objects++;
+    extractOne(value, where, pods, problems);
+  });
+  if (problems.length === 0 && objects === 0) {
+    throw new InputError('no Kubernetes objects found (the file is empty)', { source });
+  }
+  if (problems.length > 0) {
+    const head = `${problems.length} problem${problems.length === 1 ? '' : 's'} found`;
+    throw new InputError(`${head}:\n  ${problems.join('\n  ')}`, { source });
+  }
+  return pods;
+}

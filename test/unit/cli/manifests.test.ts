@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { extractPods } from '../../../src/cli/manifests.ts';
+import { InputError } from '../../../src/model/index.ts';
+
+const containers = '      containers:\n        - name: c\n          resources: {requests: {cpu: 500m}}\n';
+
+function errorOf(text: string): string {
+  try {
+    extractPods(text, 'm.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('extractPods', () => {
+  it('finds the pod spec of every workload kind', () => {
+    const text = [
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns}\nspec:\n  containers: [{name: c}]',
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\nspec:\n  template:\n    metadata: {annotations: {berth.dev/policy: ci-burst}}\n    spec:\n${containers}`,
+      `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: c}\nspec:\n  template:\n    spec:\n${containers}`,
+      `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n${containers}`,
+      `apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: e}\nspec:\n  template:\n    spec:\n${containers}`,
+      `apiVersion: batch/v1\nkind: Job\nmetadata: {name: f}\nspec:\n  template:\n    spec:\n${containers}`,
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: g}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, resources: {requests: {cpu: 500m}}}]',
+    ].join('\n---\n');
+    const pods = extractPods(text, 'm.yaml');
+    expect(pods.map((p) => p.object)).toEqual([
+      'Pod/a',
+      'Deployment/b',
+      'StatefulSet/c',
+      'DaemonSet/d',
+      'ReplicaSet/e',
+      'Job/f',
+      'CronJob/g',
+    ]);
+    expect(pods[0]?.namespace).toBe('ns');
+    expect(pods[1]?.namespace).toBe('default');
+    expect(pods[1]?.annotations['berth.dev/policy']).toBe('ci-burst');
+    expect(pods[6]?.specPath).toBe('spec.jobTemplate.spec.template.spec');
+    expect(pods[6]?.spec.containers[0]?.resources?.requests?.cpu).toBe('500m');
+    expect(pods[3]?.where).toBe('m.yaml document 4');
+  });
+  it('opens a List', () => {
+    const text =
+      'apiVersion: v1\nkind: List\nitems:\n  - {kind: Pod, metadata: {name: x}, spec: {containers: [{name: c}]}}\n  - {kind: Service, metadata: {name: s}}';
+    expect(errorOf(text)).toContain('m.yaml document 1 item 2: Service/s: kind Service has no pod template');
+  });
+  it('says a ConfigMap has no pod template', () => {
+    expect(errorOf('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n')).toMatch(
+      /^m\.yaml: 1 problem found:\n {2}m\.yaml document 1: ConfigMap\/settings: kind ConfigMap has no pod template \(expected one of Pod, /,
+    );
+  });
+  it('names unknown fields in container resources and bad quantities, all at once', () => {
+    const text = [
+      'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      resources: {request: {cpu: 1}, limits: {memory: 2GB}}',
+      'kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      initContainers: [{name: i, resources: {requests: {cpu: "-1"}}}]\n      containers: [{name: c, resources: {requests: {memory: [1]}}}]',
+    ].join('\n---\n');
+    const message = errorOf(text);
+    expect(message).toContain('m.yaml: 4 problems found');
+    expect(message).toContain(
+      'm.yaml document 1: Pod/p: spec.containers[0].resources.request: unknown field (expected limits, requests, claims)',
+    );
+    expect(message).toContain(
+      'm.yaml document 1: Pod/p: spec.containers[0].resources.limits.memory: "2GB" is not a Kubernetes quantity',
+    );
+    expect(message).toContain(
+      'm.yaml document 2: Job/j: spec.template.spec.initContainers[0].resources.requests.cpu: "-1" is negative',
+    );
+    expect(message).toContain(
+      'm.yaml document 2: Job/j: spec.template.spec.containers[0].resources.requests.memory: expected a quantity',
+    );
+  });
+  it('needs containers', () => {
+    expect(errorOf('kind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: {}}}')).toContain(
+      'Deployment/d: spec.template.spec.containers: expected a list of at least one container, got nothing',
+    );
+    expect(errorOf('kind: Deployment\nmetadata: {name: d}\nspec: {}')).toContain(
+      'Deployment/d: spec.template.spec: expected a pod spec, got nothing',
+    );
+  });
+  it('reports YAML syntax errors, empty files, missing kinds and scalars without a stack trace', () => {
+    expect(errorOf('kind: Pod\nspec: [1\n')).toMatch(/m\.yaml document 1: YAML syntax error: /);
+    expect(errorOf('')).toBe('m.yaml: no Kubernetes objects found (the file is empty)');
+    expect(errorOf('# only a comment\n---\n')).toMatch(/no Kubernetes objects found/);
+    expect(errorOf('metadata: {name: x}\n')).toContain(
+      'm.yaml document 1: x: kind: expected a Kubernetes kind',
+    );
+    expect(errorOf('just a string\n')).toContain(
+      'm.yaml document 1: expected a Kubernetes object, got "just a string"',
+    );
+  });
+});
