@@ -11,6 +11,7 @@ import {
   PatchStrategy,
   RbacAuthorizationV1Api,
   setHeaderOptions,
+  V1MicroTime,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -460,6 +461,36 @@ describe('leader election', () => {
     await b.release();
   });
 
+  it('takes over a lease whose holder stopped renewing, once it has expired on our clock', async () => {
+    const ns = await freshNamespace(core, 'lease-expired');
+    const coordination = kc.makeApiClient(CoordinationV1Api);
+    // A leader that crashed: it holds the lease and will never renew or release it.
+    await coordination.createNamespacedLease({
+      namespace: ns,
+      body: {
+        metadata: { name: 'crashed' },
+        spec: { holderIdentity: 'ghost', leaseDurationSeconds: 2, renewTime: new V1MicroTime() },
+      },
+    });
+    const started = Date.now();
+    const elector = new LeaderElector(kc, {
+      namespace: ns,
+      name: 'crashed',
+      identity: 'heir',
+      logger,
+      retryIntervalMs: 250,
+      onStartedLeading: () => {},
+    });
+    elector.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(elector.isLeader).toBe(false); // not before the holder's lease ran out
+    await waitFor('heir leads', async () => (elector.isLeader ? true : undefined), 10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    const lease = await coordination.readNamespacedLease({ name: 'crashed', namespace: ns });
+    expect(lease.spec).toMatchObject({ holderIdentity: 'heir', leaseTransitions: 1 });
+    await elector.release();
+  });
+
   it('a leader that cannot renew stops acting before its lease could pass to another', async () => {
     const ns = await freshNamespace(core, 'lease-lost');
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -559,6 +590,51 @@ describe('informer', () => {
       const fromCache = watch.list(ns).map((p) => `${p.metadata?.name}@${p.metadata?.resourceVersion}`);
       expect(fromCache.sort()).toEqual(fromApi);
       expect(watch.get(ns, 'other-scheduler')).toBeUndefined();
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it('keeps retrying after errors and syncs once the API server lets it list', async () => {
+    const ns = await freshNamespace(core, 'watch-retry');
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'watcher' } } });
+    const sa = await serviceAccountConfig(ns, 'watcher');
+    const saCore = sa.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cm' } } });
+    const added: string[] = [];
+    const watch = watchResources(
+      sa,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      () => saCore.listNamespacedConfigMap({ namespace: ns }),
+      { onAdd: (c) => added.push(c.metadata?.name ?? '') },
+      { logger, minBackoffMs: 100, maxBackoffMs: 400 },
+    );
+    try {
+      // Forbidden at first: the list fails, and client-node's informer would stop here for good.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(watch.synced).toBe(false);
+      const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+      await rbac.createNamespacedRole({
+        namespace: ns,
+        body: {
+          metadata: { name: 'read' },
+          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] }],
+        },
+      });
+      await rbac.createNamespacedRoleBinding({
+        namespace: ns,
+        body: {
+          metadata: { name: 'read' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read' },
+          subjects: [{ kind: 'ServiceAccount', name: 'watcher', namespace: ns }],
+        },
+      });
+      await watch.hasSynced();
+      expect(added).toContain('cm');
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'later' } } });
+      await waitFor('watch delivers after the restart', async () =>
+        added.includes('later') ? true : undefined,
+      );
     } finally {
       await watch.stop();
     }
