@@ -14,6 +14,8 @@ export interface OfferingIndex {
   serverless: readonly Offering[];
   /** Every offering indexed, in catalog order. */
   offerings: readonly Offering[];
+  /** Every region with machines, and the zones its zonal offerings name (empty when all are regional). */
+  zonesByRegion: ReadonlyMap<string, ReadonlySet<string>>;
   allocatableOf: (o: Offering) => Resources;
 }
 
@@ -61,4 +63,6 @@ export interface NodeConstraint {
   terms: readonly (readonly NodeRequirement[])[];
   /** True when no requirement names region or zone, so it can be judged once per shape. */
   shapeOnly: boolean;
+  /** True when every term needs a label no berth node carries, so nothing can match. */
+  unsatisfiable: boolean;
 }

@@ -228,6 +228,24 @@ export function offeringLabel(o: Offering, key: string): string | undefined {
   }
 }
 
+/** The labels `offeringLabel` knows: a new berth node carries no other. */
+const KNOWN_LABELS = new Set([
+  LABEL_INSTANCE_TYPE,
+  LABEL_REGION,
+  LABEL_ZONE,
+  LABEL_ARCH,
+  LABEL_OS,
+  LABEL_CAPACITY_TYPE,
+  LABEL_CLOUD,
+  LABEL_GPU_MODEL,
+  LABEL_INSTANCE_FAMILY,
+]);
+
+/** A requirement only a label berth never sets could meet (e.g. a node pool's own label). */
+function needsUnknownLabel(r: NodeRequirement): boolean {
+  return !KNOWN_LABELS.has(r.key) && r.operator !== 'NotIn' && r.operator !== 'DoesNotExist';
+}
+
 const OPERATORS: readonly NodeRequirement['operator'][] = [
   'In',
   'NotIn',
@@ -295,7 +313,8 @@ export function compileNodeConstraint(spec: V1PodSpec): NodeConstraint | undefin
     });
   }
   const shapeOnly = terms.every((t) => t.every((r) => r.key !== LABEL_REGION && r.key !== LABEL_ZONE));
-  return { terms, shapeOnly };
+  const unsatisfiable = terms.every((t) => t.some(needsUnknownLabel));
+  return { terms, shapeOnly, unsatisfiable };
 }
 
 /**
@@ -357,6 +376,36 @@ export function checkSelector(o: Offering, constraint: NodeConstraint | undefine
       : 'nodeSelectorTerms',
     actual: failed ? (offeringLabel(o, failed.key) ?? '(none)') : '(no terms)',
   };
+}
+
+/**
+ * Could any offering in `region` meet this term? Only `In` on region or zone
+ * narrows it: a zone value names the region when it is one of the zones seen
+ * there or is spelled after it (see `zoneInRegion`). Lets the solver look up
+ * only those regions instead of testing every offering.
+ */
+export function termAllowsRegion(
+  term: readonly NodeRequirement[],
+  region: string,
+  zonesInRegion: ReadonlySet<string>,
+): boolean {
+  for (const r of term) {
+    if (r.operator !== 'In') continue;
+    if (r.key === LABEL_REGION && !r.values.includes(region)) return false;
+    if (r.key === LABEL_ZONE && !r.values.some((z) => zonesInRegion.has(z) || zoneInRegion(z, region))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** True when every term names the regions or zones it allows, so the solver can walk only those. */
+export function narrowsRegions(constraint: NodeConstraint | undefined): boolean {
+  return (
+    constraint?.terms.every((t) =>
+      t.some((r) => r.operator === 'In' && (r.key === LABEL_REGION || r.key === LABEL_ZONE)),
+    ) ?? false
+  );
 }
 
 /**

@@ -92,7 +92,11 @@ export function buildIndex(
 ): OfferingIndex {
   const grouped = new Map<string, { o: Offering; allocatable: Resources }[]>();
   const serverless: Offering[] = [];
+  const zonesByRegion = new Map<string, Set<string>>();
   for (const o of offerings) {
+    const zones = zonesByRegion.get(o.region) ?? new Set<string>();
+    zonesByRegion.set(o.region, zones);
+    if (o.zone !== undefined) zones.add(o.zone);
     if (o.capacityType === 'serverless') {
       serverless.push(o);
       continue;
@@ -107,7 +111,7 @@ export function buildIndex(
   // Cheapest groups first, so the price to beat drops early and later groups stop sooner.
   groups.sort((a, b) => (a.shapes[0]?.minPrice ?? 0) - (b.shapes[0]?.minPrice ?? 0));
   serverless.sort(byPriceThenId);
-  return { groups, serverless, offerings, allocatableOf };
+  return { groups, serverless, offerings, zonesByRegion, allocatableOf };
 }
 
 // The index's shape lives in the model with the other shared types; re-exported for callers of buildIndex.

@@ -27,11 +27,13 @@ import {
   compileNodeConstraint,
   gpuCountOf,
   isGpuResource,
+  narrowsRegions,
   pinnedZones,
   placeRejection,
   placeRejections,
   shapeRejection,
   shapeRuleRejections,
+  termAllowsRegion,
 } from './filters.ts';
 import { compareCandidates, effectivePrice } from './rank.ts';
 import { serverlessQuote, serverlessRejection } from './serverless.ts';
@@ -48,6 +50,10 @@ export const MISS_LIMIT = 3;
 
 interface Walk {
   policy: Policy;
+  /** Regions to look in when the policy or the pod's selector names them; undefined for all. */
+  regions: readonly string[] | undefined;
+  /** What an offering outside `regions` counts as. */
+  outside: RejectReason;
   need: Resources;
   gpus: number;
   constraint: NodeConstraint | undefined;
@@ -113,7 +119,7 @@ function walkOfferings(w: Walk, list: readonly Offering[]): void {
 }
 
 function walkShape(w: Walk, s: IndexedShape): void {
-  const regions = w.policy.regions;
+  const regions = w.regions;
   if (!regions) {
     walkOfferings(w, s.offerings);
     return;
@@ -125,7 +131,7 @@ function walkShape(w: Walk, s: IndexedShape): void {
     inRegions += list.length;
     walkOfferings(w, list);
   }
-  reject(w, 'policy', s.offerings.length - inRegions);
+  reject(w, w.outside, s.offerings.length - inRegions);
 }
 
 function walkGroup(w: Walk, g: OfferingGroup): void {
@@ -282,14 +288,49 @@ function sizeMisses(w: Walk, index: OfferingIndex): Near[] {
 
 /** Misses a person can act on first (change one rule), then the machines that came closest in size. */
 function nearestMisses(w: Walk, index: OfferingIndex, request: Resources): Miss[] {
-  return [...ruleMisses(w, index, request), ...sizeMisses(w, index)].slice(0, MISS_LIMIT).map((n) => ({
-    offering: n.offering,
-    pricePerHour: n.price,
-    reasons: n.rejections.map(describeRejection),
-  }));
+  const byRule = ruleMisses(w, index, request);
+  return [...byRule, ...(byRule.length < MISS_LIMIT ? sizeMisses(w, index) : [])]
+    .slice(0, MISS_LIMIT)
+    .map((n) => ({
+      offering: n.offering,
+      pricePerHour: n.price,
+      reasons: n.rejections.map(describeRejection),
+    }));
 }
 
 // ---- the decision -------------------------------------------------------------
+
+const NO_ZONES: ReadonlySet<string> = new Set();
+
+/**
+ * The regions worth looking in: the policy's, narrowed to those the pod's
+ * region or zone requirements allow. Undefined when neither names any.
+ */
+function regionsToWalk(
+  policy: Policy,
+  constraint: NodeConstraint | undefined,
+  index: OfferingIndex,
+): readonly string[] | undefined {
+  const bySelector = narrowsRegions(constraint);
+  if (!policy.regions && !bySelector) return undefined;
+  const candidates = policy.regions ?? [...index.zonesByRegion.keys()];
+  if (!bySelector || !constraint) return candidates;
+  return candidates.filter((r) => {
+    const zones = index.zonesByRegion.get(r) ?? NO_ZONES;
+    return constraint.terms.some((t) => termAllowsRegion(t, r, zones));
+  });
+}
+
+/** A selector only labels berth never sets could meet rules out everything examined, at once. */
+function rejectAllBySelector(w: Walk, index: OfferingIndex): void {
+  for (const g of index.groups) {
+    if (g.hasGpu !== w.gpus > 0) continue;
+    if (!w.policy.clouds.includes(g.cloud) || !w.policy.capacityTypes.includes(g.capacityType)) continue;
+    reject(w, 'selector', g.count);
+  }
+  if (!w.policy.capacityTypes.includes('serverless')) return;
+  reject(w, 'selector', index.serverless.filter((o) => w.policy.clouds.includes(o.cloud)).length);
+}
 
 export function decide(input: {
   pod: PodRef;
@@ -302,24 +343,30 @@ export function decide(input: {
 }): Decision {
   const { pod, sizing, policy, index } = input;
   const need = sizing.need;
+  const constraint = compileNodeConstraint(input.podSpec);
   const w: Walk = {
     policy,
+    regions: regionsToWalk(policy, constraint, index),
+    outside: policy.regions ? 'policy' : 'selector',
     need,
     gpus: gpuCountOf(need),
-    constraint: compileNodeConstraint(input.podSpec),
+    constraint,
     unavailable: input.unavailable,
     keep: 1 + Math.max(0, Math.floor(input.fallbacks ?? DEFAULT_FALLBACKS)),
     ranked: [],
     rejected: {},
   };
 
-  for (const g of index.groups) {
-    // Groups the pod or policy rules out wholesale aren't examined at all.
-    if (g.hasGpu !== w.gpus > 0) continue;
-    if (!policy.clouds.includes(g.cloud) || !policy.capacityTypes.includes(g.capacityType)) continue;
-    walkGroup(w, g);
+  if (constraint?.unsatisfiable) rejectAllBySelector(w, index);
+  else {
+    for (const g of index.groups) {
+      // Groups the pod or policy rules out wholesale aren't examined at all.
+      if (g.hasGpu !== w.gpus > 0) continue;
+      if (!policy.clouds.includes(g.cloud) || !policy.capacityTypes.includes(g.capacityType)) continue;
+      walkGroup(w, g);
+    }
+    if (policy.capacityTypes.includes('serverless')) walkServerless(w, index.serverless, sizing.adjusted);
   }
-  if (policy.capacityTypes.includes('serverless')) walkServerless(w, index.serverless, sizing.adjusted);
 
   for (const c of w.ranked) {
     const zones = pinnedZones(c.offering, policy, w.constraint);

@@ -17,7 +17,9 @@ import {
   checkZone,
   compileNodeConstraint,
   gpuResourceOf,
+  narrowsRegions,
   pinnedZones,
+  termAllowsRegion,
   zoneInRegion,
 } from '../../../src/placement/filters.ts';
 import { offering, policy } from './solver-fixtures.ts';
@@ -276,6 +278,37 @@ describe('nodeSelector and required node affinity', () => {
     ).toEqual(['us-east-1c']);
     expect(pinnedZones(regional, policy(), undefined)).toBeUndefined();
     expect(pinnedZones(m5, policy({ zones: ['us-east-1a'] }), undefined)).toBeUndefined();
+  });
+  it('knows when only labels berth never sets could match', () => {
+    const pool = { containers: [], nodeSelector: { 'team.example.com/pool': 'gpu' } };
+    expect(compileNodeConstraint(pool)?.unsatisfiable).toBe(true);
+    const notIn = affinity([{ key: 'team.example.com/pool', operator: 'DoesNotExist' }]);
+    expect(compileNodeConstraint(notIn)?.unsatisfiable).toBe(false);
+    expect(selects(notIn)).toBe(true);
+    const either = affinity(
+      [{ key: 'team.example.com/pool', operator: 'Exists' }],
+      [{ key: 'kubernetes.io/os', operator: 'Exists' }],
+    );
+    expect(compileNodeConstraint(either)?.unsatisfiable).toBe(false);
+  });
+  it('tells which regions a term can match, from region and zone In', () => {
+    const region = 'topology.kubernetes.io/region';
+    const zone = 'topology.kubernetes.io/zone';
+    const byZone = compileNodeConstraint(
+      affinity([{ key: zone, operator: 'In', values: ['us-east-1b', '3'] }]),
+    );
+    const term = byZone?.terms[0] ?? [];
+    expect(narrowsRegions(byZone)).toBe(true);
+    expect(termAllowsRegion(term, 'us-east-1', new Set())).toBe(true);
+    expect(termAllowsRegion(term, 'eu-west-1', new Set())).toBe(false);
+    expect(termAllowsRegion(term, 'eastus', new Set(['1', '3']))).toBe(true); // a bare zone seen in that region
+    const byRegion = compileNodeConstraint(
+      affinity([{ key: region, operator: 'In', values: ['eu-west-1'] }]),
+    );
+    expect(termAllowsRegion(byRegion?.terms[0] ?? [], 'us-east-1', new Set())).toBe(false);
+    const notIn = compileNodeConstraint(affinity([{ key: zone, operator: 'NotIn', values: ['us-east-1b'] }]));
+    expect(narrowsRegions(notIn)).toBe(false);
+    expect(narrowsRegions(undefined)).toBe(false);
   });
   it('reports which requirement failed', () => {
     const r = checkSelector(

@@ -261,7 +261,7 @@ const TYPES = [
   },
 ];
 const REGIONS = ['us-east-1', 'eu-west-1'];
-const ZONES = ['us-east-1a', 'us-east-1b', 'eu-west-1a'];
+const ZONES = ['us-east-1a', 'us-east-1b', 'eu-west-1a', '2'];
 
 // Coarse prices, so ties (broken by id) happen often.
 const price = fc.integer({ min: 1, max: 80 }).map((n) => n / 20);
@@ -271,7 +271,8 @@ const machine = fc
     type: fc.constantFrom(...TYPES),
     cloud: fc.constantFrom('aws' as const, 'gcp' as const),
     region: fc.constantFrom(...REGIONS),
-    zoneLetter: fc.option(fc.constantFrom('a', 'b')),
+    // Zones spelled after the region (AWS, GCP) and bare ones (as Azure's could be).
+    zoneLetter: fc.option(fc.constantFrom('a', 'b', '2')),
     capacityType: fc.constantFrom('on-demand' as const, 'spot' as const),
     band: fc.option(fc.integer({ min: 0, max: 4 })),
     price,
@@ -281,7 +282,7 @@ const machine = fc
       ...r.type,
       cloud: r.cloud,
       region: r.region,
-      ...(r.zoneLetter ? { zone: `${r.region}${r.zoneLetter}` } : {}),
+      ...(r.zoneLetter ? { zone: r.zoneLetter === '2' ? '2' : `${r.region}${r.zoneLetter}` } : {}),
       capacityType: r.capacityType,
       ...(r.capacityType === 'spot' && r.band !== null
         ? { interruption: { band: r.band, label: `band ${r.band}`, maxPct: [5, 11, 16, 22, 100][r.band]! } }
@@ -323,6 +324,8 @@ const pods = fc.record({
       { 'topology.kubernetes.io/zone': 'us-east-1b' },
       { 'berth.dev/cloud': 'gcp' },
       { 'topology.kubernetes.io/region': 'eu-west-1' },
+      { 'topology.kubernetes.io/zone': '2' },
+      { 'team.example.com/pool': 'gpu' },
     ),
   ),
   affinity: rarely(
@@ -330,6 +333,11 @@ const pods = fc.record({
       [{ key: 'node.kubernetes.io/instance-type', operator: 'NotIn', values: ['a.large'] }],
       [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['us-east-1a', 'eu-west-1a'] }],
       [{ key: 'berth.dev/capacity-type', operator: 'In', values: ['spot'] }],
+      [
+        { key: 'topology.kubernetes.io/region', operator: 'In', values: ['us-east-1'] },
+        { key: 'topology.kubernetes.io/zone', operator: 'NotIn', values: ['us-east-1a'] },
+      ],
+      [{ key: 'team.example.com/pool', operator: 'DoesNotExist' }],
     ),
   ),
 });
