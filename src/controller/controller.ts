@@ -136,6 +136,7 @@ export class Controller {
       );
     });
     await this.collectGarbage();
+    queue.resume();
     this.synced = true;
     this.every(this.cfg.gcIntervalMs, () => this.collectGarbage());
     this.every(5_000, async () => this.updateGauges());

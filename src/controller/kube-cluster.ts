@@ -45,6 +45,8 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private readonly core: CoreV1Api;
   private readonly berthClient: BerthClient;
   private readonly events: EventRecorder;
+  /** Our latest write of each Berth, until the watch delivers it. */
+  private readonly written = new Map<string, BerthObject>();
   private watches:
     | {
         pods: ResourceWatch<V1Pod>;
@@ -86,7 +88,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
         '/api/v1/pods',
         () => this.core.listPodForAllNamespaces({ fieldSelector: podSelector }),
         handlers.pods,
-        { fieldSelector: podSelector, name: 'pods', logger: this.log },
+        { fieldSelector: podSelector, name: 'pods', model: 'V1Pod', logger: this.log },
       ),
       berths: watchResources(
         this.kc,
@@ -100,7 +102,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
         '/api/v1/nodes',
         () => this.core.listNode({ labelSelector: ourNodes }),
         handlers.nodes,
-        { labelSelector: ourNodes, name: 'nodes', logger: this.log },
+        { labelSelector: ourNodes, name: 'nodes', model: 'V1Node', logger: this.log },
       ),
       policies: watchResources(
         this.kc,
@@ -116,6 +118,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
         {},
         {
           name: 'daemonsets',
+          model: 'V1DaemonSet',
           logger: this.log,
         },
       ),
@@ -137,7 +140,15 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.pods.get(namespace, name);
   }
   berth(namespace: string, name: string): BerthObject | undefined {
-    return this.w.berths.get(namespace, name) as BerthObject | undefined;
+    const cached = this.w.berths.get(namespace, name) as BerthObject | undefined;
+    const key = `${namespace}/${name}`;
+    const mine = this.written.get(key);
+    if (!mine) return cached;
+    if (cached && resourceVersion(cached) >= resourceVersion(mine)) {
+      this.written.delete(key); // the watch has caught up
+      return cached;
+    }
+    return mine;
   }
   node(name: string): V1Node | undefined {
     return this.w.nodes.get(undefined, name);
@@ -157,23 +168,30 @@ export class KubeCluster implements ClusterView, ClusterWriter {
 
   // ClusterWriter: every call idempotent.
   async createBerth(berth: BerthObject): Promise<BerthObject> {
-    return this.berthClient.create(berth);
+    return this.remember(await this.berthClient.create(berth));
   }
   async patchBerthSpec(namespace: string, name: string, spec: Partial<BerthObject['spec']>): Promise<void> {
-    await this.berthClient.patchSpec(namespace, name, spec);
+    this.remember(await this.berthClient.patchSpec(namespace, name, spec));
   }
   async patchBerthStatus(
     namespace: string,
     name: string,
     status: Partial<NonNullable<BerthObject['status']>>,
   ) {
-    await this.berthClient.patchStatus(namespace, name, status);
+    this.remember(await this.berthClient.patchStatus(namespace, name, status));
   }
   async releaseBerth(namespace: string, name: string): Promise<void> {
+    this.written.delete(`${namespace}/${name}`);
     await this.berthClient.removeFinalizer(namespace, name);
   }
   async deleteBerth(namespace: string, name: string): Promise<void> {
+    this.written.delete(`${namespace}/${name}`);
     await this.berthClient.delete(namespace, name);
+  }
+
+  private remember(berth: BerthObject): BerthObject {
+    this.written.set(`${berth.metadata.namespace}/${berth.metadata.name}`, berth);
+    return berth;
   }
   async bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void> {
     await bindPod(this.core, pod, nodeName);
@@ -201,4 +219,12 @@ export class KubeCluster implements ClusterView, ClusterWriter {
       action: reason,
     });
   }
+}
+
+/**
+ * resourceVersions are opaque to clients in general; etcd-backed API servers
+ * issue increasing integers, which is all this comparison relies on.
+ */
+function resourceVersion(b: BerthObject): number {
+  return Number(b.metadata.resourceVersion ?? 0);
 }

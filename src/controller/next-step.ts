@@ -61,6 +61,8 @@ export function nextStep({ pod, berth, readyNode }: Observed): Step {
   if (boundTo) {
     return phase === 'Bound' ? { kind: 'nothing' } : { kind: 'record-bound', nodeName: boundTo };
   }
+  // Bound is only recorded after the binding succeeded: an unbound pod here is a cache that lags.
+  if (phase === 'Bound') return { kind: 'nothing' };
   if (readyNode) return { kind: 'bind', nodeName: readyNode };
   return { kind: 'launch' };
 }

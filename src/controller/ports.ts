@@ -7,6 +7,10 @@ import type { BerthObject, BerthSpec, BerthStatus, PolicySpec } from '../model/i
  * sequence of decisions, with the client-node plumbing at the edge.
  */
 export interface ClusterView {
+  /**
+   * Berths reflect this controller's own writes at once, even before the
+   * watch delivers them, so a reconcile never acts on a state it already changed.
+   */
   pod(namespace: string, name: string): V1Pod | undefined;
   berth(namespace: string, name: string): BerthObject | undefined;
   node(name: string): V1Node | undefined;
@@ -20,6 +24,7 @@ export interface ClusterView {
 export interface ClusterWriter {
   /** Creates the Berth; one that already exists for the same pod is returned as it is. */
   createBerth(berth: BerthObject): Promise<BerthObject>;
+  /** A field given as undefined is removed. */
   patchBerthSpec(namespace: string, name: string, spec: Partial<BerthSpec>): Promise<void>;
   patchBerthStatus(namespace: string, name: string, status: Partial<BerthStatus>): Promise<void>;
   /** Drops our finalizer; a Berth or finalizer already gone is fine. */

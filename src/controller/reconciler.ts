@@ -164,7 +164,7 @@ export class Reconciler {
       return;
     }
     this.unplaced.delete(key);
-    this.d.requeue(key);
+    this.d.requeue(key); // the view already holds the new Berth
   }
 
   private async redecide(key: string, pod: V1Pod, berth: BerthObject): Promise<void> {

@@ -20,6 +20,7 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private active = 0;
   private stopped = false;
+  private paused: boolean;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -27,8 +28,16 @@ export class WorkQueue {
     private readonly options: WorkQueueOptions,
     private readonly signal: AbortSignal,
     private readonly onError: (key: string, err: unknown) => void = () => {},
+    startPaused = false,
   ) {
+    this.paused = startPaused;
     signal.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  /** Start handing out keys (a queue made paused collects keys until then). */
+  resume(): void {
+    this.paused = false;
+    this.pump();
   }
 
   add(key: string): void {
@@ -76,14 +85,14 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.options.concurrency && this.order.length > 0) {
+    while (!this.stopped && !this.paused && this.active < this.options.concurrency && this.order.length > 0) {
       const key = this.order.shift()!;
       this.pending.delete(key);
       this.active += 1;
       this.running.add(key);
       void this.run(key);
     }
-    if (this.length === 0) {
+    if (this.length === 0 && !this.paused) {
       for (const w of this.idleWaiters.splice(0)) w();
     }
   }

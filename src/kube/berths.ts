@@ -130,11 +130,15 @@ export class BerthClient {
     );
   }
 
-  /** Merge-patches the spec: fields given are set, lists (fallbacks) replaced whole. */
+  /**
+   * Merge-patches the spec: fields given are set, lists (fallbacks) replaced
+   * whole, and a field given as undefined is removed (null in a merge patch).
+   */
   async patchSpec(namespace: string, name: string, spec: Partial<BerthSpec>): Promise<BerthObject> {
+    const body = Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, v === undefined ? null : v]));
     return asBerth(
       await this.api.patchNamespacedCustomObject(
-        { ...this.ref(namespace, name), body: { spec } },
+        { ...this.ref(namespace, name), body: { spec: body } },
         MERGE_PATCH,
       ),
     );

@@ -46,6 +46,12 @@ export function createMetrics() {
       help: 'Age of the price data the controller decides with',
       registers: [registry],
     }),
+    apiWrites: new Counter({
+      name: 'berth_api_writes_total',
+      help: 'Writes the controller made to the API server, by verb and resource',
+      labelNames: ['verb', 'resource'],
+      registers: [registry],
+    }),
     isLeader: new Gauge({
       name: 'berth_leader',
       help: '1 when this replica holds the leader lease',

@@ -9,7 +9,8 @@ import type { CapacityFailureRule } from '../../providers/local/failures.ts';
 import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
 import { createMemoryLedger } from '../cost/memory-ledger.ts';
-import { startLeaderElection, type LeaderElector } from '../kube/leader.ts';
+import { type LeaderElector, startLeaderElection } from '../kube/leader.ts';
+import { countingKubeConfig, WriteCounter } from '../kube/write-counter.ts';
 import type { Cloud, CostLedger, Policy } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { startHttpServer } from './http.ts';
@@ -37,8 +38,6 @@ export interface RuntimeOptions {
   ledger?: CostLedger;
   catalogDir?: string;
   log?: Logger;
-  /** A separate KubeConfig for the controller's own calls (e.g. one that counts writes). */
-  controllerKubeConfig?: KubeConfig;
 }
 
 export interface Runtime {
@@ -107,9 +106,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     resolveLeading = resolve;
   });
 
+  // The controller's own writes are counted (berth_api_writes_total); the local provider's
+  // node registrations stand in for kubelets and are not.
+  const writes = new WriteCounter();
+  writes.onWrite((w) => metrics.apiWrites.inc({ verb: w.verb, resource: w.resource }));
+  const controllerKubeConfig = countingKubeConfig(o.kubeConfig, writes);
+
   const lead = async (signal: AbortSignal) => {
     const controller = new Controller({
-      kubeConfig: o.controllerKubeConfig ?? o.kubeConfig,
+      kubeConfig: controllerKubeConfig,
       provider,
       ledger,
       offerings: catalog.offerings,

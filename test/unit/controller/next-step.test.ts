@@ -85,6 +85,10 @@ describe('nextStep', () => {
     ).toBe('nothing');
   });
 
+  it('does not bind again when the Berth says Bound but the pod cache has not caught up', () => {
+    expect(nextStep({ pod: pod(), berth: berth({ phase: 'Bound' }), readyNode: 'n1' }).kind).toBe('nothing');
+  });
+
   it('decides again when nothing fitted before', () => {
     expect(nextStep({ pod: pod(), berth: berth({ offering: false, phase: 'Pending' }) }).kind).toBe(
       'redecide',

@@ -86,3 +86,25 @@ describe('UnavailableOfferings', () => {
     expect(u.snapshot().size).toBe(0);
   });
 });
+
+describe('WorkQueue paused at start', () => {
+  it('collects keys without handing them out until resumed', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue(
+      async (key) => {
+        seen.push(key);
+      },
+      { concurrency: 2 },
+      new AbortController().signal,
+      () => {},
+      true,
+    );
+    q.add('a');
+    q.add('b');
+    await tick(10);
+    expect(seen).toEqual([]);
+    q.resume();
+    await q.idle();
+    expect(seen.sort()).toEqual(['a', 'b']);
+  });
+});
