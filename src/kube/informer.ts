@@ -104,6 +104,8 @@ export function watchResources<T extends Watchable>(
   // Objects that came from a typed list are already in model form.
   const listed = new WeakSet<object>();
   const typed = (o: KubernetesObject): T => {
+    // Nobody here reads managedFields, and they are often the largest part of an object.
+    if (o.metadata?.managedFields) delete o.metadata.managedFields;
     if (!options.model || listed.has(o)) return o as T;
     return ObjectSerializer.deserialize(o, options.model, '');
   };
