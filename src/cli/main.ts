@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as catalog from './catalog.ts';
 import * as cluster from './cluster.ts';
+import * as demo from './demo.ts';
 import * as policy from './policy.ts';
 import * as quote from './quote.ts';
 import * as run from './run.ts';
@@ -22,6 +23,7 @@ const commands: ((program: Command) => void)[] = [
   catalog.register,
   cluster.register,
   run.register,
+  demo.register,
   policy.register,
   quote.register,
 ];

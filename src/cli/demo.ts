@@ -1,0 +1,281 @@
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { costReport, formatCostReport } from '../cost/report.ts';
+import { installCrds } from '../kube/crds.ts';
+import { watchResources } from '../kube/informer.ts';
+import { startCluster, stopCluster } from '../local-cluster/cluster.ts';
+import { freePorts } from '../local-cluster/ports.ts';
+import {
+  ANNOTATION_COMPLETE_AFTER,
+  ANNOTATION_KWOK_NODE,
+  ANNOTATION_POLICY,
+  BERTH_PLURAL,
+  type BerthObject,
+  GROUP,
+  POLICY_PLURAL,
+} from '../model/index.ts';
+import { startRuntime } from '../server/runtime.ts';
+import { progressPrinter } from './cluster.ts';
+
+/** One Job of the demo workload: what a team would really submit. */
+interface DemoJob {
+  namespace: string;
+  name: string;
+  pods: number;
+  runFor: string;
+  policy?: string;
+  team: string;
+  resources: { cpu: string; memory: string; gpu?: number };
+}
+
+const WORKLOAD: DemoJob[] = [
+  {
+    namespace: 'team-a',
+    name: 'ci-unit-tests',
+    pods: 6,
+    runFor: '8s',
+    policy: 'ci-burst',
+    team: 'a',
+    resources: { cpu: '1', memory: '2Gi' },
+  },
+  {
+    namespace: 'team-a',
+    name: 'ci-integration',
+    pods: 2,
+    runFor: '12s',
+    policy: 'ci-burst',
+    team: 'a',
+    resources: { cpu: '4', memory: '8Gi' },
+  },
+  {
+    namespace: 'team-b',
+    name: 'ci-build',
+    pods: 4,
+    runFor: '10s',
+    team: 'b',
+    resources: { cpu: '2', memory: '4Gi' },
+  },
+  {
+    namespace: 'ml',
+    name: 'fine-tune',
+    pods: 1,
+    runFor: '15s',
+    policy: 'ml-gpu',
+    team: 'ml',
+    resources: { cpu: '4', memory: '16Gi', gpu: 1 },
+  },
+];
+
+function podSpec(job: DemoJob): V1PodSpec {
+  return {
+    schedulerName: 'berth',
+    restartPolicy: 'Never',
+    containers: [
+      {
+        name: 'main',
+        image: 'registry.invalid/demo:latest',
+        resources: {
+          requests: { cpu: job.resources.cpu, memory: job.resources.memory },
+          ...(job.resources.gpu ? { limits: { 'nvidia.com/gpu': String(job.resources.gpu) } } : {}),
+        },
+      },
+    ],
+  };
+}
+
+const clock = (start: number) => `+${((Date.now() - start) / 1000).toFixed(1).padStart(5)}s`;
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'bring up the local control plane, run berth on it with the embedded catalog, submit a realistic burst (CI Jobs in two teams, a GPU job, a default-scheduler pod), show each decision, then the cost per namespace against on-demand, and clean up',
+    )
+    .option('--keep', 'leave the cluster running at the end (berth cluster down --name berth-demo stops it)')
+    .option('--boot-delay <seconds>', 'how long the simulated machines take to boot', '2')
+    .action(async (opts: { keep?: boolean; bootDelay: string }) => {
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      out('berth demo: a just-in-time, dedicated node for every pod\n');
+      const cluster = await startCluster({
+        name: 'berth-demo',
+        ownedByThisProcess: !opts.keep,
+        progress: progressPrinter(),
+      });
+      out(`control plane up (kubeconfig: ${cluster.kubeconfig})`);
+      const kc = new KubeConfig();
+      kc.loadFromFile(cluster.kubeconfig);
+      const core = kc.makeApiClient(CoreV1Api);
+      const [metricsPort] = await freePorts(1);
+      await installCrds(kc);
+      const runtime = await startRuntime({
+        kubeConfig: kc,
+        provider: 'local',
+        cloud: 'aws',
+        region: 'us-east-1',
+        bootDelayMs: Number(opts.bootDelay) * 1000,
+        leaderElection: false,
+        http: { host: '127.0.0.1', port: metricsPort! },
+        log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
+      });
+      out(
+        `berth controller running: aws us-east-1 offerings from the embedded catalog; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
+      );
+      const start = Date.now();
+      let exitCode = 0;
+      const berthsWatch = watchResources(
+        kc,
+        `/apis/${GROUP}/v1alpha1/${BERTH_PLURAL}`,
+        async () =>
+          (await kc
+            .makeApiClient(CustomObjectsApi)
+            .listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural: BERTH_PLURAL })) as never,
+        {
+          onUpdate: (b, old) => describeChange(b as unknown as BerthObject, old as unknown as BerthObject),
+          onAdd: (b) => describeChange(b as unknown as BerthObject, undefined),
+        },
+        { name: 'berths' },
+      );
+      function describeChange(b: BerthObject, old: BerthObject | undefined): void {
+        const phase = b.status?.phase;
+        if (!phase || phase === old?.status?.phase) return;
+        const o = b.spec.offering;
+        const who = `${b.metadata.namespace}/${b.metadata.name}`.padEnd(34);
+        if (phase === 'Launching' && o && !old?.status?.phase) {
+          out(
+            `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}`,
+          );
+          out(`${' '.repeat(10)}${b.spec.explanation}`);
+        } else if (phase === 'Bound' || phase === 'Terminated' || phase === 'Pending') {
+          out(
+            `${clock(start)}  ${who} ${phase.toLowerCase()}${b.status?.nodeName && phase === 'Bound' ? ` on ${b.status.nodeName}` : ''}${b.status?.reason ? ` (${b.status.reason})` : ''}`,
+          );
+        }
+      }
+      try {
+        await submitWorkload(kc);
+        out(
+          `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, and one pod for the default scheduler\n`,
+        );
+        const batch = kc.makeApiClient(BatchV1Api);
+        const deadline = Date.now() + 5 * 60_000;
+        for (;;) {
+          const states = await Promise.all(
+            WORKLOAD.map((j) => batch.readNamespacedJob({ namespace: j.namespace, name: j.name })),
+          );
+          const done = states.every((j, i) => (j.status?.succeeded ?? 0) >= WORKLOAD[i]!.pods);
+          const terminated = (berthsWatch.list() as unknown as BerthObject[]).every(
+            (b) => b.status?.phase === 'Terminated',
+          );
+          if (done && terminated) break;
+          if (Date.now() > deadline) throw new Error('the demo workload did not finish within 5 minutes');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        const plain = await core.readNamespacedPod({ namespace: 'team-b', name: 'dashboard' });
+        const plainNode = plain.spec?.nodeName ?? '(pending)';
+        out(
+          `\n${clock(start)}  every Job succeeded; every berth node is gone. The default-scheduler pod ran on ${plainNode}, never on a berth node.\n`,
+        );
+        const intervals = await runtime.ledger.list();
+        out('cost per namespace (what the same work would cost on on-demand, and the savings):');
+        out(formatCostReport(costReport(intervals, { groupBy: 'namespace' })));
+        out('\ncost per team label:');
+        out(formatCostReport(costReport(intervals, { groupBy: { label: 'team' } })));
+      } catch (err) {
+        exitCode = 1;
+        process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      } finally {
+        await berthsWatch.stop();
+        await runtime.stop();
+        if (opts.keep) {
+          out(`\ncluster left running: kubectl --kubeconfig ${cluster.kubeconfig} get berths -A`);
+        } else {
+          await stopCluster(cluster);
+          out('\ncleaned up: the control plane and every process it started are stopped.');
+        }
+      }
+      process.exitCode = exitCode;
+    });
+}
+
+/** Namespaces, a namespace default policy, the Jobs, and a plain pod on an ordinary node. */
+async function submitWorkload(kc: KubeConfig): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  for (const ns of new Set(WORKLOAD.map((j) => j.namespace))) {
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    for (let i = 0; i < 100; i++) {
+      const ok = await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  // team-b's platform owner pins the team to on-demand in the us-east-1 region, for every pod without an annotation.
+  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: GROUP,
+    version: 'v1alpha1',
+    namespace: 'team-b',
+    plural: POLICY_PLURAL,
+    body: {
+      apiVersion: `${GROUP}/v1alpha1`,
+      kind: 'PlacementPolicy',
+      metadata: { name: 'default' },
+      spec: { capacityTypes: ['on-demand'], regions: ['us-east-1'] },
+    },
+  });
+  for (const job of WORKLOAD) {
+    await batch.createNamespacedJob({
+      namespace: job.namespace,
+      body: {
+        metadata: { name: job.name, labels: { team: job.team } },
+        spec: {
+          completions: job.pods,
+          parallelism: job.pods,
+          backoffLimit: 2,
+          template: {
+            metadata: {
+              labels: { team: job.team },
+              annotations: {
+                [ANNOTATION_COMPLETE_AFTER]: job.runFor,
+                ...(job.policy ? { [ANNOTATION_POLICY]: job.policy } : {}),
+              },
+            },
+            spec: podSpec(job),
+          },
+        },
+      },
+    });
+  }
+  // An ordinary node and a pod for the default scheduler: berth leaves both alone.
+  await core.createNode({
+    body: {
+      metadata: {
+        name: 'shared-pool-1',
+        annotations: { [ANNOTATION_KWOK_NODE]: 'fake' },
+        labels: { 'kubernetes.io/arch': 'amd64' },
+      },
+      status: {
+        capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+        allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+      },
+    },
+  });
+  await core.createNamespacedPod({
+    namespace: 'team-b',
+    body: {
+      metadata: { name: 'dashboard', labels: { team: 'b' } },
+      spec: {
+        containers: [
+          {
+            name: 'web',
+            image: 'registry.invalid/dashboard:latest',
+            resources: { requests: { cpu: '250m', memory: '256Mi' } },
+          },
+        ],
+      },
+    },
+  });
+}
