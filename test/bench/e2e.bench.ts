@@ -58,18 +58,44 @@ try {
   const metrics = `http://127.0.0.1:${metricsPort}`;
   controller = spawn(
     process.execPath,
-    ['bin/berth.js', 'run', '--kubeconfig', cluster.kubeconfig, '--no-leader-elect', '--concurrency', '64', '--metrics-address', `127.0.0.1:${metricsPort}`],
+    [
+      'bin/berth.js',
+      'run',
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--no-leader-elect',
+      '--concurrency',
+      '64',
+      '--metrics-address',
+      `127.0.0.1:${metricsPort}`,
+    ],
     // NODE_OPTIONS as the container image sets it (deploy/Dockerfile).
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, BERTH_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=1' },
+      env: {
+        ...process.env,
+        BERTH_LOG_LEVEL: 'warn',
+        NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=1',
+      },
     },
   );
   const deadline = Date.now() + TIMEOUT_MS;
-  await until('the controller to be ready', async () => (await probe(`${metrics}/readyz`)) !== undefined, deadline);
+  await until(
+    'the controller to be ready',
+    async () => (await probe(`${metrics}/readyz`)) !== undefined,
+    deadline,
+  );
   const ns = 'bench';
   await core.createNamespace({ body: { metadata: { name: ns } } });
-  await until('the default ServiceAccount', async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: ns }).then(() => true).catch(() => false)), deadline);
+  await until(
+    'the default ServiceAccount',
+    async () =>
+      await core
+        .readNamespacedServiceAccount({ name: 'default', namespace: ns })
+        .then(() => true)
+        .catch(() => false),
+    deadline,
+  );
 
   // Watch bindings as they happen, so the figures don't depend on polling.
   const created = new Map<string, number>();
@@ -78,7 +104,10 @@ try {
   const watch = await new Watch(kc).watch(
     `/api/v1/namespaces/${ns}/pods`,
     {},
-    (_type: string, pod: { metadata?: { name?: string }; spec?: { nodeName?: string }; status?: { phase?: string } }) => {
+    (
+      _type: string,
+      pod: { metadata?: { name?: string }; spec?: { nodeName?: string }; status?: { phase?: string } },
+    ) => {
       const name = pod.metadata?.name ?? '';
       if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
       if (pod.status?.phase === 'Succeeded') done.add(name);
@@ -99,7 +128,9 @@ try {
             spec: {
               schedulerName: 'berth',
               restartPolicy: 'Never',
-              containers: [{ name: 'ci', image: 'busybox', resources: { requests: { cpu: '500m', memory: '1Gi' } } }],
+              containers: [
+                { name: 'ci', image: 'busybox', resources: { requests: { cpu: '500m', memory: '1Gi' } } },
+              ],
             },
           },
         });
@@ -114,9 +145,17 @@ try {
 
   log('all bound; waiting for every pod to finish and its node to go');
   await until(`${PODS} pods to succeed`, () => done.size >= PODS, deadline);
-  await until('every berth node gone', async () => (await core.listNode({ labelSelector: 'berth.dev/pod-uid' })).items.length === 0, deadline);
+  await until(
+    'every berth node gone',
+    async () => (await core.listNode({ labelSelector: 'berth.dev/pod-uid' })).items.length === 0,
+    deadline,
+  );
   await core.deleteCollectionNamespacedPod({ namespace: ns });
-  await until('pods gone (Berth finalizers released)', async () => (await core.listNamespacedPod({ namespace: ns })).items.length === 0, deadline);
+  await until(
+    'pods gone (Berth finalizers released)',
+    async () => (await core.listNamespacedPod({ namespace: ns })).items.length === 0,
+    deadline,
+  );
   await sleep(3000); // let the last finalizer removals land in the metric
   watch.abort();
 
@@ -124,15 +163,27 @@ try {
   const peak = peakRssMiB(controller.pid!);
   const rows: [string, string, string, boolean][] = [
     ['pods', String(PODS), '', true],
-    ['seconds until all bound', allBoundSeconds.toFixed(1), `< ${TARGETS.boundSeconds}`, allBoundSeconds < TARGETS.boundSeconds],
+    [
+      'seconds until all bound',
+      allBoundSeconds.toFixed(1),
+      `< ${TARGETS.boundSeconds}`,
+      allBoundSeconds < TARGETS.boundSeconds,
+    ],
     ['pending-to-bound p50 (s)', percentile(latencies, 50).toFixed(2), '', true],
     ['pending-to-bound p99 (s)', percentile(latencies, 99).toFixed(2), '', true],
-    ['controller API writes per pod', (writes / PODS).toFixed(2), `<= ${TARGETS.writesPerPod}`, writes / PODS <= TARGETS.writesPerPod],
+    [
+      'controller API writes per pod',
+      (writes / PODS).toFixed(2),
+      `<= ${TARGETS.writesPerPod}`,
+      writes / PODS <= TARGETS.writesPerPod,
+    ],
     ['controller peak RSS (MiB)', peak.toFixed(0), `< ${TARGETS.peakMiB}`, peak < TARGETS.peakMiB],
   ];
   process.stdout.write('\nberth end-to-end burst (local provider, zero boot delay)\n');
   for (const [what, value, target, ok] of rows) {
-    process.stdout.write(`  ${what.padEnd(32)} ${value.padStart(8)}  ${target ? `${target.padEnd(8)} ${ok ? 'met' : 'MISSED'}` : ''}\n`);
+    process.stdout.write(
+      `  ${what.padEnd(32)} ${value.padStart(8)}  ${target ? `${target.padEnd(8)} ${ok ? 'met' : 'MISSED'}` : ''}\n`,
+    );
   }
 } finally {
   if (controller?.pid) controller.kill('SIGTERM');
