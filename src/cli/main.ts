@@ -1,10 +1,4 @@
 import { Command } from 'commander';
-import * as catalog from './catalog.ts';
-import * as cluster from './cluster.ts';
-import * as demo from './demo.ts';
-import * as policy from './policy.ts';
-import * as quote from './quote.ts';
-import * as run from './run.ts';
 import { reportError } from './output.ts';
 
 // A closed pipe (`berth ... | head`) is a normal end, not a crash.
@@ -18,16 +12,21 @@ const program = new Command('berth')
   .showHelpAfterError()
   .exitOverride();
 
-// Each command lives in its own module and adds itself to the program.
-const commands: ((program: Command) => void)[] = [
-  catalog.register,
-  cluster.register,
-  run.register,
-  demo.register,
-  policy.register,
-  quote.register,
-];
-for (const register of commands) register(program);
+// Each command lives in its own module and adds itself to the program. Only
+// the command being run is loaded (all of them for help), so `berth run` does
+// not carry the quote and demo code in its memory.
+const commands = {
+  catalog: () => import('./catalog.ts'),
+  cluster: () => import('./cluster.ts'),
+  run: () => import('./run.ts'),
+  demo: () => import('./demo.ts'),
+  policy: () => import('./policy.ts'),
+  quote: () => import('./quote.ts'),
+};
+const wanted = process.argv[2];
+const names =
+  wanted !== undefined && wanted in commands ? [wanted as keyof typeof commands] : Object.keys(commands);
+for (const name of names) (await commands[name as keyof typeof commands]()).register(program);
 
 try {
   await program.parseAsync(process.argv);
