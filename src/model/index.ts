@@ -11,3 +11,4 @@ export * from './resources.ts';
 export * from './seams.ts';
 export * from './berth.ts';
 export * from './cost.ts';
+export * from './pricing.ts';
