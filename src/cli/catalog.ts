@@ -182,6 +182,16 @@ function printInfo(catalog: Catalog): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+interface BuildOptions {
+  from: string;
+  region: string;
+  pricingEndpoint?: string;
+  ec2Endpoint?: string;
+  catalogDir?: string;
+  out?: string;
+  output: string;
+}
+
 export function register(program: Command): void {
   const catalog = program.command('catalog').description('the embedded, offline price catalog');
   const common = (cmd: Command) =>
@@ -223,5 +233,50 @@ export function register(program: Command): void {
         return;
       }
       printInfo(loaded);
+    });
+
+  catalog
+    .command('build')
+    .description("rewrite one region of a cloud's catalog file from its live price APIs (aws only)")
+    .requiredOption('--from <cloud>', 'the cloud to fetch from (aws)')
+    .requiredOption('--region <region>', 'the region to rebuild, e.g. us-east-1')
+    .option('--pricing-endpoint <url>', 'Price List Query API endpoint (default: the nearest AWS one)')
+    .option('--ec2-endpoint <url>', 'EC2 endpoint (default: the one of the region)')
+    .option('--catalog-dir <dir>', 'read the catalog file from here (default: the embedded catalog)')
+    .option('--out <dir>', 'write the catalog file here (default: where it was read)')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action(async (opts: BuildOptions) => {
+      const format = parseOutputFormat(opts.output);
+      if (opts.from !== 'aws') {
+        throw new InputError(`expected aws, got "${opts.from}" (only AWS is built from live APIs)`, {
+          field: '--from',
+        });
+      }
+      // Loaded here: the AWS SDK is only for this command, not for list and info.
+      const { buildAwsCatalogFromLive } = await import('../../pricing/aws/catalog-build.ts');
+      const { AwsCredentialsError } = await import('../../pricing/aws/aws-errors.ts');
+      try {
+        const result = await buildAwsCatalogFromLive({
+          region: opts.region,
+          ...(opts.pricingEndpoint ? { pricingEndpoint: opts.pricingEndpoint } : {}),
+          ...(opts.ec2Endpoint ? { ec2Endpoint: opts.ec2Endpoint } : {}),
+          ...(opts.catalogDir ? { catalogDir: opts.catalogDir } : {}),
+          ...(opts.out ? { outDir: opts.out } : {}),
+          signal: AbortSignal.timeout(15 * 60_000),
+          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+        });
+        if (format === 'json') {
+          printJson(result);
+          return;
+        }
+        process.stdout.write(
+          `${result.file}: ${result.region} rebuilt, ${result.onDemand} on-demand and ${result.spot} spot prices, ` +
+            `${result.shapes} shapes, ${(result.bytes / 1024).toFixed(0)} KiB\n`,
+        );
+      } catch (err) {
+        if (!(err instanceof AwsCredentialsError)) throw err;
+        process.stderr.write(`error: ${err.message}\n`);
+        process.exitCode = 1;
+      }
     });
 }

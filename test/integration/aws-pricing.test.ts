@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DescribeInstanceTypeOfferingsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -296,6 +299,56 @@ describe('the AWS pricing adapter against a local Price List server and a real m
     expect(err).toBeInstanceOf(AwsCredentialsError);
     expect((err as AwsCredentialsError).problem).toBe('rejected');
     expect((err as Error).message).toMatch(/AWS rejected the credentials for pricing:GetProducts/);
+  });
+
+  it('berth catalog build --from aws rewrites the region in the catalog format, and the loader reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-catalog-'));
+    const embedded = resolve(here, '../../pricing/catalog');
+    try {
+      for (const f of ['aws.json', 'serverless.json']) copyFileSync(join(embedded, f), join(dir, f));
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [
+          resolve(here, '../../bin/berth.js'),
+          ...['catalog', 'build', '--from', 'aws', '--region', REGION],
+          ...['--pricing-endpoint', prices.endpoint, '--ec2-endpoint', moto.endpoint],
+          ...['--catalog-dir', dir, '-o', 'json'],
+        ],
+        {
+          // The SDK's default chain, as a person runs it; never the instance metadata service.
+          env: {
+            ...process.env,
+            AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+            AWS_EC2_METADATA_DISABLED: 'true',
+          },
+          timeout: 120_000,
+        },
+      );
+      expect(JSON.parse(stdout)).toMatchObject({ file: join(dir, 'aws.json'), region: REGION, onDemand: 11 });
+      expect(stderr).toContain('price list AmazonEC2 page 2 item 2 (sku SKUBROKEN (r5.xlarge)): skipped');
+
+      const original = loadCatalog({ clouds: ['aws'], regions: ['us-gov-west-1'], onWarning: () => {} });
+      const rebuilt = loadCatalog({
+        dir,
+        clouds: ['aws'],
+        regions: [REGION, 'us-gov-west-1'],
+        onWarning: () => {},
+      });
+      const m5 = find(rebuilt.offerings, 'aws/us-east-1/*/m5.large/on-demand');
+      expect(m5).toMatchObject({ pricePerHour: 0.096, cpu: 2000, memoryMiB: 8192, maxPods: 29 });
+      expect(m5?.source).toEqual({ kind: 'embedded', origin: 'aws price list api', estimated: false });
+      expect(find(rebuilt.offerings, 'aws/us-east-1/*/m5.large/spot')).toMatchObject({
+        pricePerHour: 0.00001,
+        source: { origin: 'aws ec2 DescribeSpotPriceHistory (highest zone price)', estimated: false },
+      });
+      // Only the region asked for changed.
+      expect(
+        rebuilt.offerings.filter((o) => o.region === 'us-gov-west-1' && o.capacityType !== 'serverless'),
+      ).toEqual(original.offerings.filter((o) => o.capacityType !== 'serverless'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops moto by its PID', async () => {
