@@ -24,11 +24,12 @@ interface SampleItem {
   terms: { OnDemand: Record<string, { priceDimensions: Record<string, { pricePerUnit: { USD: string } }> }> };
 }
 /** The one real PriceList product in the sources (m5.large, us-east-1), decoded. */
+/** The catalog sources, where the build looks for them ($BERTH_CATALOG_SOURCES, else ../shared beside the repo). */
+const sourcesDir = resolve(
+  process.env.BERTH_CATALOG_SOURCES ?? resolve(here, '../../../shared/catalog-sources'),
+);
 const SAMPLE: SampleItem = JSON.parse(
-  readFileSync(
-    resolve(here, '../../../shared/catalog-sources/samples/aws-pricing-getproducts-pricelist-item.json'),
-    'utf8',
-  ),
+  readFileSync(resolve(sourcesDir, 'samples/aws-pricing-getproducts-pricelist-item.json'), 'utf8'),
 ).sample;
 
 /** A product built from the real sample: its attributes and terms, with this type's facts and price. */

@@ -11,10 +11,11 @@ import {
 import { fargateByArch } from '../../../pricing/aws/fetch.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const samplePath = resolve(
-  here,
-  '../../../../shared/catalog-sources/samples/aws-pricing-getproducts-pricelist-item.json',
-);
+/** The catalog sources, where the build looks for them ($BERTH_CATALOG_SOURCES, else ../shared beside the repo). */
+const sourcesDir = process.env.BERTH_CATALOG_SOURCES
+  ? resolve(process.env.BERTH_CATALOG_SOURCES)
+  : resolve(here, '../../../../shared/catalog-sources');
+const samplePath = resolve(sourcesDir, 'samples/aws-pricing-getproducts-pricelist-item.json');
 /** The parts of a PriceList product these tests change. */
 interface Dimension {
   unit?: string;

@@ -5,9 +5,11 @@ import type { InstanceTypeInfo, RIProductDescription, SpotPrice } from '@aws-sdk
 import { describe, expect, it } from 'vitest';
 import { latestSpotPrices, typeSpecOf, zonesByType } from '../../../pricing/aws/ec2-data.ts';
 
+/** The catalog sources, where the build looks for them ($BERTH_CATALOG_SOURCES, else ../shared beside the repo). */
 const samples = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/catalog-sources/samples',
+  process.env.BERTH_CATALOG_SOURCES ??
+    resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/catalog-sources'),
+  'samples',
 );
 function sample<T>(name: string): T {
   return JSON.parse(readFileSync(resolve(samples, name), 'utf8')).sample;
