@@ -12,3 +12,4 @@ export * from './seams.ts';
 export * from './berth.ts';
 export * from './cost.ts';
 export * from './pricing.ts';
+export * from './aws.ts';

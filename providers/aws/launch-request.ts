@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { RunInstancesCommandInput, TagSpecification } from '@aws-sdk/client-ec2';
+import { type AwsProviderConfig, CapacityError, type Claim, type Offering } from '../../src/model/index.ts';
+import { claimTags, type Ownership } from './tags.ts';
+
+export interface SubnetChoice {
+  zone: string;
+  subnetId: string;
+}
+
+/**
+ * Where an offering may launch: a zonal offering only in its zone's subnet; a
+ * regional one in any configured subnet, in the order configured, so a
+ * capacity error in one zone can be met by the next before the offering is
+ * given up. Refused (unsupported) when no subnet serves the offering.
+ */
+export function subnetsFor(o: Offering, subnets: Readonly<Record<string, string>>): SubnetChoice[] {
+  if (o.zone !== undefined) {
+    const subnetId = subnets[o.zone];
+    if (!subnetId) throw new CapacityError(o.id, 'unsupported', `no subnet is configured for zone ${o.zone}`);
+    return [{ zone: o.zone, subnetId }];
+  }
+  return Object.entries(subnets).map(([zone, subnetId]) => ({ zone, subnetId }));
+}
+
+/**
+ * RunInstances' idempotency token: the same claim in the same subnet always
+ * sends the same token, so a retried call returns the first call's instance.
+ * EC2 allows 64 ASCII characters; a hash keeps any claim id within that.
+ */
+export function clientToken(owner: Ownership, claimId: string, subnetId: string): string {
+  return createHash('sha256').update(`${owner.cluster}\n${claimId}\n${subnetId}`).digest('hex');
+}
+
+type ImageSource = Pick<RunInstancesCommandInput, 'ImageId' | 'LaunchTemplate'>;
+
+/** The image for an offering's architecture; unsupported when only AMIs are configured and none fits. */
+export function imageFor(o: Offering, config: AwsProviderConfig): ImageSource {
+  const ami = config.amiIds?.[o.arch];
+  const lt = config.launchTemplate;
+  const out: ImageSource = {};
+  if (lt) {
+    out.LaunchTemplate = {
+      ...(lt.id ? { LaunchTemplateId: lt.id } : { LaunchTemplateName: lt.name }),
+      Version: lt.version ?? '$Default',
+    };
+  }
+  if (ami) out.ImageId = ami;
+  else if (!lt) throw new CapacityError(o.id, 'unsupported', `no AMI is configured for ${o.arch}`);
+  return out;
+}
+
+function tagSpecifications(claim: Claim, owner: Ownership): TagSpecification[] {
+  const Tags = claimTags(claim, owner);
+  const types = ['instance', 'volume', 'network-interface'] as const;
+  const specs: TagSpecification[] = types.map((ResourceType) => ({ ResourceType, Tags }));
+  if (claim.offering.capacityType === 'spot') specs.push({ ResourceType: 'spot-instances-request', Tags });
+  return specs;
+}
+
+/**
+ * The one RunInstances call for a claim in one subnet: exactly one machine of
+ * the offering's type, spot when the offering is spot (one-time, terminated
+ * on interruption: berth replaces, never restarts), every berth tag set in
+ * the same call, IMDSv2 only (hop limit 2 so containers can still reach it),
+ * and the bootstrap user data.
+ */
+export function runInstancesInput(
+  claim: Claim,
+  config: AwsProviderConfig,
+  owner: Ownership,
+  subnet: SubnetChoice,
+  userDataBase64: string,
+): RunInstancesCommandInput {
+  const o = claim.offering;
+  const profile = config.instanceProfile;
+  return {
+    MinCount: 1,
+    MaxCount: 1,
+    InstanceType: o.instanceType as RunInstancesCommandInput['InstanceType'],
+    ...imageFor(o, config),
+    SubnetId: subnet.subnetId,
+    SecurityGroupIds: [...config.securityGroupIds],
+    ...(profile
+      ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
+      : {}),
+    ...(o.capacityType === 'spot'
+      ? {
+          InstanceMarketOptions: {
+            MarketType: 'spot',
+            SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' },
+          },
+        }
+      : {}),
+    ClientToken: clientToken(owner, claim.id, subnet.subnetId),
+    TagSpecifications: tagSpecifications(claim, owner),
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+    UserData: userDataBase64,
+  };
+}

@@ -1,0 +1,288 @@
+import {
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  type EC2Client,
+  type EC2ClientConfig,
+  type Instance as Ec2Instance,
+  paginateDescribeInstances,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type AwsProviderConfig,
+  CapacityError,
+  type Claim,
+  type Instance,
+  type InterruptionNotice,
+  LABEL_CLOUD,
+  LABEL_CLUSTER,
+  LABEL_OS,
+  LABEL_PROVIDER,
+  type NodeProvider,
+} from '../../src/model/index.ts';
+import { ec2Client, sqsClient } from './clients.ts';
+import { validateAwsConfig } from './config.ts';
+import { awsErrorCode, classifyAwsError, classifyEc2Error } from './errors.ts';
+import { startInterruptionQueue, type InterruptionQueue } from './interruption-queue.ts';
+import { runInstancesInput, subnetsFor } from './launch-request.ts';
+import type { RetryPolicy } from './retry.ts';
+import {
+  instanceFromEc2,
+  ec2InstanceIdOf,
+  type Ownership,
+  ownershipFilters,
+  providerIdOf,
+  TAG_CLAIM_ID,
+} from './tags.ts';
+import { type ClusterBootstrap, userData } from './user-data.ts';
+
+export const PROVIDER_NAME = 'aws';
+
+export interface AwsProviderOptions {
+  /** The berth installation that owns the machines (its scheduler name). Default `berth`. */
+  installation?: string;
+  /** Default: the SDK's chain. */
+  credentials?: EC2ClientConfig['credentials'];
+  /** Retries of throttled and transient calls. */
+  retry?: RetryPolicy;
+  /** Long-poll wait on the interruption queue, seconds (SQS allows up to 20). Default 20. */
+  interruptionWaitSeconds?: number;
+  /** Where background trouble is reported (a bad queue message, a failed poll). Default: stderr. */
+  onWarning?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface AwsProvider extends NodeProvider {
+  readonly config: AwsProviderConfig;
+  readonly ec2: EC2Client;
+  onInterruption(handler: (notice: InterruptionNotice) => void): () => void;
+  /** Stops polling the interruption queue. */
+  close(): Promise<void>;
+}
+
+/** Machines that exist or may come back: a claim found in one of these states is not launched again. */
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+/** What `list` reports: everything not yet gone, so garbage collection can finish what is shutting down. */
+const LISTED_STATES = [...LIVE_STATES, 'shutting-down'];
+
+/** The Instance a RunInstances answer stands for; built from the claim, since the answer's tags may lag. */
+function launched(claim: Claim, i: Ec2Instance, zone: string): Instance {
+  const id = i.InstanceId;
+  if (!id) throw new Error(`RunInstances for claim ${claim.id} answered without an instance id`);
+  const az = i.Placement?.AvailabilityZone ?? zone;
+  return {
+    id,
+    claimId: claim.id,
+    nodeName: claim.nodeName,
+    providerId: providerIdOf(az, id),
+    offeringId: claim.offering.id,
+    state: i.State?.Name === 'running' ? 'running' : 'pending',
+    launchedAt: (i.LaunchTime instanceof Date ? i.LaunchTime : new Date()).toISOString(),
+  };
+}
+
+/**
+ * Launches claims as EC2 instances that join an EKS cluster. Every call is
+ * keyed by the claim: a launch first looks for a live instance tagged with
+ * the claim id (so a repeat, even after a restart or once the client token
+ * has expired, returns the same machine) and only then calls RunInstances
+ * with a client token derived from the claim.
+ */
+export function createAwsProvider(input: AwsProviderConfig, options: AwsProviderOptions = {}): AwsProvider {
+  const config = validateAwsConfig(input);
+  const owner: Ownership = { cluster: config.clusterName, installation: options.installation ?? 'berth' };
+  const clientOptions = {
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+  };
+  const ec2 = ec2Client(clientOptions);
+  const warn =
+    options.onWarning ??
+    ((message: string, fields?: Record<string, unknown>) =>
+      process.stderr.write(`aws provider: ${message} ${fields ? JSON.stringify(fields) : ''}\n`));
+  const bootstrap: ClusterBootstrap = {
+    name: config.clusterName,
+    apiServerEndpoint: config.clusterEndpoint,
+    certificateAuthority: config.clusterCertificateAuthority.replace(/\s+/g, ''),
+    cidr: config.serviceCidr,
+  };
+  // Labels only the provider knows: which provider and installation a node belongs to.
+  const ownershipLabels = {
+    [LABEL_PROVIDER]: PROVIDER_NAME,
+    [LABEL_CLOUD]: 'aws',
+    [LABEL_CLUSTER]: owner.installation,
+    [LABEL_OS]: 'linux',
+  };
+  /** Launches in flight in this process, by claim id: a repeat waits for the first instead of racing it. */
+  const inFlight = new Map<string, Promise<Instance>>();
+
+  async function describe(
+    filters: NonNullable<DescribeInstancesCommandInput['Filters']>,
+    action: string,
+    signal?: AbortSignal,
+  ): Promise<Ec2Instance[]> {
+    const out: Ec2Instance[] = [];
+    try {
+      const pages = paginateDescribeInstances(
+        { client: ec2, pageSize: 500 },
+        { Filters: [...ownershipFilters(owner), ...filters] },
+      );
+      for await (const page of pages) {
+        signal?.throwIfAborted();
+        for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
+      }
+    } catch (err) {
+      throw classifyAwsError(err, action);
+    }
+    return out;
+  }
+
+  async function findClaim(claimId: string, signal: AbortSignal): Promise<Instance | undefined> {
+    const found = await describe(
+      [
+        { Name: `tag:${TAG_CLAIM_ID}`, Values: [claimId] },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
+      ],
+      'ec2:DescribeInstances',
+      signal,
+    );
+    return found.map(instanceFromEc2).find((i) => i !== undefined);
+  }
+
+  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    const o = claim.offering;
+    if (o.cloud !== 'aws') {
+      throw new Error(`the AWS provider was asked to launch ${o.id}: wire a provider for ${o.cloud}`);
+    }
+    if (o.region !== config.region) {
+      throw new Error(
+        `the AWS provider is configured for ${config.region} but was asked to launch ${o.id}: run one berth per region`,
+      );
+    }
+    if (o.capacityType === 'serverless') {
+      throw new CapacityError(o.id, 'unsupported', 'the EC2 provider launches machines, not serverless pods');
+    }
+    const existing = await findClaim(claim.id, signal);
+    if (existing) return existing;
+
+    const data = userData({ ...claim, labels: { ...claim.labels, ...ownershipLabels } }, bootstrap);
+    let lastCapacityError: CapacityError | undefined;
+    for (const subnet of subnetsFor(o, config.subnets)) {
+      signal.throwIfAborted();
+      try {
+        const out = await ec2.send(
+          new RunInstancesCommand(runInstancesInput(claim, config, owner, subnet, data)),
+          {
+            abortSignal: signal,
+          },
+        );
+        const first = out.Instances?.[0];
+        if (!first) throw new Error(`RunInstances for claim ${claim.id} answered with no instance`);
+        return launched(claim, first, subnet.zone);
+      } catch (err) {
+        const e = classifyEc2Error(err, o.id);
+        // A regional offering may find room in the next zone; quotas and spot limits are account-wide.
+        const zoneBound =
+          e instanceof CapacityError && (e.reason === 'insufficient-capacity' || e.reason === 'unsupported');
+        if (o.zone === undefined && zoneBound) {
+          lastCapacityError = e;
+          continue;
+        }
+        throw e;
+      }
+    }
+    throw lastCapacityError ?? new CapacityError(o.id, 'unsupported', 'no subnet configured');
+  }
+
+  function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    signal.throwIfAborted();
+    const pending = inFlight.get(claim.id);
+    if (pending) return pending;
+    const p = run(claim, signal).finally(() => inFlight.delete(claim.id));
+    inFlight.set(claim.id, p);
+    return p;
+  }
+
+  async function terminate(instanceId: string): Promise<void> {
+    const id = ec2InstanceIdOf(instanceId);
+    try {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    } catch (err) {
+      if (awsErrorCode(err) === 'InvalidInstanceID.NotFound') return;
+      throw classifyAwsError(err, 'ec2:TerminateInstances');
+    }
+  }
+
+  async function list(): Promise<Instance[]> {
+    const found = await describe(
+      [{ Name: 'instance-state-name', Values: LISTED_STATES }],
+      'ec2:DescribeInstances',
+    );
+    return found.map(instanceFromEc2).filter((i): i is Instance => i !== undefined);
+  }
+
+  async function nodeNameOf(instanceId: string): Promise<string | undefined> {
+    let found: Ec2Instance[];
+    try {
+      const out = await ec2.send(
+        new DescribeInstancesCommand({ InstanceIds: [instanceId], Filters: ownershipFilters(owner) }),
+      );
+      found = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    } catch (err) {
+      if (awsErrorCode(err) === 'InvalidInstanceID.NotFound') return undefined;
+      throw classifyAwsError(err, 'ec2:DescribeInstances');
+    }
+    const instance = found.map(instanceFromEc2).find((i) => i !== undefined);
+    return instance?.nodeName || undefined;
+  }
+
+  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  let queue: InterruptionQueue | undefined;
+  let sqs: SQSClient | undefined;
+  const deliver = (notice: InterruptionNotice): void => {
+    for (const handler of [...handlers]) {
+      // One failing subscriber must not keep the notice from the others.
+      try {
+        handler(notice);
+      } catch (err) {
+        warn('an interruption subscriber failed', { err: String(err), instance: notice.instanceId });
+      }
+    }
+  };
+
+  return {
+    cloud: 'aws',
+    config,
+    ec2,
+    launch,
+    terminate,
+    list,
+    onInterruption(handler) {
+      handlers.add(handler);
+      const queueUrl = config.interruptionQueueUrl;
+      if (queueUrl && !queue) {
+        sqs ??= sqsClient(clientOptions);
+        queue = startInterruptionQueue({
+          sqs,
+          queueUrl,
+          waitSeconds: options.interruptionWaitSeconds ?? 20,
+          nodeNameOf,
+          deliver,
+          warn,
+        });
+      }
+      return () => {
+        handlers.delete(handler);
+      };
+    },
+    async close() {
+      const q = queue;
+      queue = undefined;
+      await q?.stop();
+      sqs?.destroy();
+      ec2.destroy();
+    },
+  };
+}
