@@ -9,7 +9,8 @@
  * from it (watches use a different path and are reads anyway). A request is
  * counted when it is sent, whether or not the server accepts it.
  */
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { copyInto, KeepAliveKubeConfig } from './keep-alive.ts';
 
 export type WriteVerb = 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -85,7 +86,8 @@ export class WriteCounter {
   }
 }
 
-class CountingKubeConfig extends KubeConfig {
+/** Counts, and reuses connections like every config the controller uses. */
+class CountingKubeConfig extends KeepAliveKubeConfig {
   constructor(private readonly counter: WriteCounter) {
     super();
   }
@@ -101,12 +103,5 @@ class CountingKubeConfig extends KubeConfig {
  * controller's clients from the copy; the original is left untouched.
  */
 export function countingKubeConfig(kc: KubeConfig, counter: WriteCounter): KubeConfig {
-  const counting = new CountingKubeConfig(counter);
-  counting.loadFromOptions({
-    clusters: kc.clusters,
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.getCurrentContext(),
-  });
-  return counting;
+  return copyInto(new CountingKubeConfig(counter), kc);
 }

@@ -223,11 +223,15 @@ async function reapAbandoned(): Promise<void> {
  * Ctrl-C, crash or SIGKILL), it stops the cluster by its recorded PIDs.
  */
 function startGuardian(state: ClusterState): void {
-  const guardian = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(here, 'guardian.ts'), String(process.pid), state.name],
-    { detached: true, stdio: 'ignore', env: process.env, cwd: join(here, '..', '..') },
-  );
+  // From the sources the guardian runs through tsx; from a build (dist/) it is plain JavaScript.
+  const compiled = import.meta.url.endsWith('.js');
+  const entry = compiled ? [join(here, 'guardian.js')] : ['--import', 'tsx', join(here, 'guardian.ts')];
+  const guardian = spawn(process.execPath, [...entry, String(process.pid), state.name], {
+    detached: true,
+    stdio: 'ignore',
+    env: process.env,
+    cwd: join(here, '..', '..'),
+  });
   guardian.unref();
 }
 

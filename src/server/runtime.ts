@@ -10,6 +10,7 @@ import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
 import { createMemoryLedger } from '../cost/memory-ledger.ts';
 import { type LeaderElector, startLeaderElection } from '../kube/leader.ts';
+import { keepAliveKubeConfig } from '../kube/keep-alive.ts';
 import { countingKubeConfig, WriteCounter } from '../kube/write-counter.ts';
 import type { Cloud, CostLedger, Policy } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
@@ -88,8 +89,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   );
   metrics.catalogAgeSeconds.set(Math.max(0, (Date.now() - newest) / 1000));
 
+  const pooled = keepAliveKubeConfig(o.kubeConfig);
   const provider = createLocalProvider({
-    kubeConfig: o.kubeConfig,
+    kubeConfig: pooled,
     cloud: o.cloud,
     // Machines are tagged with the installation that owns them (its scheduler name).
     clusterName: o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName,
@@ -146,7 +148,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const own = new AbortController();
   let elector: LeaderElector | undefined;
   if (o.leaderElection) {
-    elector = startLeaderElection(o.kubeConfig, {
+    elector = startLeaderElection(pooled, {
       namespace: o.leaderElection.namespace,
       name: o.leaderElection.name,
       ...(o.leaderElection.identity ? { identity: o.leaderElection.identity } : {}),

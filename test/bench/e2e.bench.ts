@@ -10,7 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { watchResources } from '../../src/kube/informer.ts';
 import { startCluster, stopCluster } from '../../src/local-cluster/cluster.ts';
 import { freePorts } from '../../src/local-cluster/ports.ts';
 import { probe } from '../../src/local-cluster/probe.ts';
@@ -59,7 +60,7 @@ try {
   controller = spawn(
     process.execPath,
     [
-      'bin/berth.js',
+      'dist/src/cli/main.js', // the compiled controller, as the container image runs it (npm run build)
       'run',
       '--kubeconfig',
       cluster.kubeconfig,
@@ -97,23 +98,23 @@ try {
     deadline,
   );
 
-  // Watch bindings as they happen, so the figures don't depend on polling.
+  // Watch bindings as they happen (an informer that re-watches if the stream drops), so the figures don't depend on polling.
   const created = new Map<string, number>();
   const bound = new Map<string, number>();
   const done = new Set<string>();
-  const watch = await new Watch(kc).watch(
+  const seen = (pod: V1Pod) => {
+    const name = pod.metadata?.name ?? '';
+    if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
+    if (pod.status?.phase === 'Succeeded') done.add(name);
+  };
+  const pods = watchResources<V1Pod>(
+    kc,
     `/api/v1/namespaces/${ns}/pods`,
-    {},
-    (
-      _type: string,
-      pod: { metadata?: { name?: string }; spec?: { nodeName?: string }; status?: { phase?: string } },
-    ) => {
-      const name = pod.metadata?.name ?? '';
-      if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
-      if (pod.status?.phase === 'Succeeded') done.add(name);
-    },
-    () => {},
+    () => core.listNamespacedPod({ namespace: ns }),
+    { onAdd: seen, onUpdate: seen },
+    { name: 'bench pods', model: 'V1Pod' },
   );
+  await pods.hasSynced();
 
   log(`creating ${PODS} pods`);
   const start = Date.now();
@@ -157,7 +158,7 @@ try {
     deadline,
   );
   await sleep(3000); // let the last finalizer removals land in the metric
-  watch.abort();
+  await pods.stop();
 
   const writes = await writesFromMetrics(`${metrics}/metrics`);
   const peak = peakRssMiB(controller.pid!);
