@@ -77,7 +77,23 @@ async function newestAmi(ec2: EC2Client, arch: Arch): Promise<string> {
   return newest.ImageId;
 }
 
-export async function startAwsSimulation(o: AwsSimulationOptions): Promise<AwsSimulation> {
+export interface SimulatedAccountOptions {
+  endpoint: string;
+  cluster: string;
+  region?: string;
+  /** The API server the machines would join (the user data names it). */
+  clusterEndpoint: string;
+  clusterCertificateAuthority: string;
+}
+
+export interface SimulatedAccount {
+  config: AwsProviderConfig;
+  ec2: EC2Client;
+  sqs: SQSClient;
+}
+
+/** Creates the network, images, instance profile and queue berth needs, and the provider config that uses them. */
+export async function createSimulatedAccount(o: SimulatedAccountOptions): Promise<SimulatedAccount> {
   const region = o.region ?? 'us-east-1';
   const clientOptions = { region, endpoint: o.endpoint, credentials: EMULATOR_CREDENTIALS };
   const ec2 = ec2Client(clientOptions);
@@ -111,38 +127,50 @@ export async function startAwsSimulation(o: AwsSimulationOptions): Promise<AwsSi
   });
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: `${o.cluster}-interruptions` }));
   if (!queue.QueueUrl) throw new Error('the emulator created no queue');
+  return {
+    config: {
+      region,
+      amiIds: { amd64: await newestAmi(ec2, 'amd64'), arm64: await newestAmi(ec2, 'arm64') },
+      subnets,
+      securityGroupIds: [sg.GroupId],
+      instanceProfile: profile,
+      clusterName: o.cluster,
+      clusterEndpoint: o.clusterEndpoint,
+      clusterCertificateAuthority: o.clusterCertificateAuthority,
+      endpoint: o.endpoint,
+      interruptionQueueUrl: queue.QueueUrl,
+    },
+    ec2,
+    sqs,
+  };
+}
 
+/** The account, with the cluster's API server in the user data and the registrar running against it. */
+export async function startAwsSimulation(o: AwsSimulationOptions): Promise<AwsSimulation> {
   const kube = o.kubeConfig.getCurrentCluster();
   if (!kube?.server) throw new Error('the kubeconfig has no current cluster');
-  const config: AwsProviderConfig = {
-    region,
-    amiIds: { amd64: await newestAmi(ec2, 'amd64'), arm64: await newestAmi(ec2, 'arm64') },
-    subnets,
-    securityGroupIds: [sg.GroupId],
-    instanceProfile: profile,
-    clusterName: o.cluster,
-    clusterEndpoint: kube.server,
-    clusterCertificateAuthority: kube.caData ?? Buffer.from('no CA').toString('base64'),
+  const account = await createSimulatedAccount({
     endpoint: o.endpoint,
-    interruptionQueueUrl: queue.QueueUrl,
-  };
+    cluster: o.cluster,
+    ...(o.region ? { region: o.region } : {}),
+    clusterEndpoint: kube.server,
+    clusterCertificateAuthority: kube.caData ?? Buffer.from('no CA in the kubeconfig').toString('base64'),
+  });
   const registrar = startRegistrar({
     kubeConfig: o.kubeConfig,
-    ec2,
+    ec2: account.ec2,
     cluster: o.cluster,
     ...(o.registrarIntervalMs !== undefined ? { intervalMs: o.registrarIntervalMs } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
   });
   return {
-    config,
+    ...account,
     credentials: EMULATOR_CREDENTIALS,
-    ec2,
-    sqs,
     registrar,
     async stop() {
       await registrar.stop();
-      ec2.destroy();
-      sqs.destroy();
+      account.ec2.destroy();
+      account.sqs.destroy();
     },
   };
 }

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+
+/**
+ * What moto can't do: a capacity error, an access error, a slow answer. A
+ * rule matches an EC2 Query API call by action (and instance type); it
+ * either answers with EC2's own XML error shape, or passes the call through
+ * to moto and holds the answer back for a while. Rules are used up in order.
+ */
+export interface FaultRule {
+  action: string;
+  instanceType?: string;
+  /** Answer with this EC2 error code instead of calling moto. */
+  code?: string;
+  /** HTTP status of the error (EC2 sends capacity errors as 500, client errors as 400). Default 400. */
+  status?: number;
+  message?: string;
+  /** Pass through, but answer this much later. */
+  holdMs?: number;
+  /** Matches this many calls; default 1. */
+  times?: number;
+}
+
+export interface ProxiedCall {
+  action: string;
+  instanceType?: string;
+  /** The fault answered it (true) or moto did (false). */
+  faulted: boolean;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  add(rule: FaultRule): void;
+  /** EC2 Query API calls seen, oldest first. */
+  readonly calls: ProxiedCall[];
+  close(): Promise<void>;
+}
+
+export function ec2ErrorXml(code: string, message: string): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors>` +
+    `<RequestID>${randomUUID()}</RequestID></Response>`
+  );
+}
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const rules: (FaultRule & { left: number })[] = [];
+  const calls: ProxiedCall[] = [];
+
+  function forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, holdMs: number): void {
+    const up = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (answer) => {
+        void body(answer).then((data) => {
+          setTimeout(() => {
+            if (res.destroyed) return;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(data);
+          }, holdMs);
+        });
+      },
+    );
+    up.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502).end(String(err));
+    });
+    up.end(payload);
+  }
+
+  const server = createServer((req, res) => {
+    void body(req).then((payload) => {
+      const isQuery = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
+      const params = isQuery ? new URLSearchParams(payload.toString('utf8')) : undefined;
+      const action = params?.get('Action') ?? undefined;
+      if (!action) return forward(req, payload, res, 0);
+      const instanceType = params?.get('InstanceType') ?? undefined;
+      const i = rules.findIndex(
+        (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
+      );
+      const rule = rules[i];
+      if (rule) {
+        rule.left -= 1;
+        if (rule.left <= 0) rules.splice(i, 1);
+      }
+      calls.push({ action, ...(instanceType ? { instanceType } : {}), faulted: rule?.code !== undefined });
+      if (rule?.code) {
+        res.writeHead(rule.status ?? 400, { 'content-type': 'text/xml' });
+        res.end(ec2ErrorXml(rule.code, rule.message ?? `injected ${rule.code}`));
+        return;
+      }
+      forward(req, payload, res, rule?.holdMs ?? 0);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('fault proxy has no address');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    add: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
