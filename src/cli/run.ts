@@ -1,9 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
+import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
 import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
 import { startRuntime } from '../server/runtime.ts';
+import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
 
-interface RunFlags {
+interface RunFlags extends AwsFlags {
+  livePrices: boolean;
+  priceRefresh: string;
   kubeconfig?: string;
   provider: string;
   cloud: string;
@@ -23,7 +27,7 @@ interface RunFlags {
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description(
       'run the controller: watch berth pods, buy each a node of its own, bind, and tear down when done',
@@ -35,9 +39,9 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--provider <name>',
-        'where machines come from (local: a simulated cloud whose nodes kwok runs)',
+        'where machines come from (local: a simulated cloud whose nodes kwok runs; aws: EC2, see --aws-*) ($BERTH_PROVIDER)',
       )
-        .choices(['local'])
+        .choices(['local', 'aws'])
         .default(env('BERTH_PROVIDER', 'local')),
     )
     .addOption(
@@ -92,39 +96,72 @@ export function register(program: Command): void {
       'name of the leader-election Lease',
       env('BERTH_LEASE_NAME', 'berth-controller'),
     )
+    .option(
+      '--live-prices',
+      'fetch live prices (aws: Price List API and EC2 spot history) instead of only the embedded catalog',
+      env('BERTH_LIVE_PRICES', 'false') === 'true',
+    )
+    .option(
+      '--price-refresh <seconds>',
+      'with --live-prices: between fetches',
+      env('BERTH_PRICE_REFRESH', '43200'),
+    )
     .addHelpText(
       'after',
       '\nEvery flag can also be set by the environment variable named in its help ($BERTH_...).\nExample: berth run --kubeconfig "$(berth cluster up)" --no-leader-elect',
-    )
-    .action(async (flags: RunFlags) => {
-      const kc = new KubeConfig();
-      if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-      else kc.loadFromDefault();
-      const [host, port] = parseAddress(flags.metricsAddress);
-      const runtime = await startRuntime({
-        kubeConfig: kc,
-        provider: 'local',
-        cloud: flags.cloud as Cloud,
-        region: flags.region,
-        schedulerName: flags.schedulerName,
-        defaultPolicy: flags.defaultPolicy,
-        concurrency: positive(flags.concurrency, '--concurrency'),
-        bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
-        readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
-        unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
-        leaderElection: flags.leaderElect
-          ? { namespace: flags.leaseNamespace, name: flags.leaseName }
-          : false,
-        http: { host, port },
-      });
-      runtime.log.info({ metrics: `http://${host}:${port}/metrics` }, 'berth running');
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await runtime.stop();
+    );
+  addAwsFlags(command).action(async (flags: RunFlags) => {
+    const kc = new KubeConfig();
+    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+    else kc.loadFromDefault();
+    const [host, port] = parseAddress(flags.metricsAddress);
+    const cluster = kc.getCurrentCluster();
+    const aws =
+      flags.provider === 'aws'
+        ? awsConfigFromFlags(flags, {
+            region: flags.region,
+            ...(cluster?.server ? { kubeServer: cluster.server } : {}),
+            ...(cluster?.caData ? { kubeCaData: cluster.caData } : {}),
+          })
+        : undefined;
+    const region = aws?.region ?? flags.region;
+    if (flags.livePrices && flags.cloud !== 'aws') {
+      throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
+    }
+    const runtime = await startRuntime({
+      kubeConfig: kc,
+      provider: aws ? 'aws' : 'local',
+      ...(aws ? { aws } : {}),
+      ...(flags.livePrices
+        ? {
+            livePrices: {
+              adapter: createAwsPricingAdapter({
+                region,
+                ...(aws?.endpoint ? { ec2Endpoint: aws.endpoint } : {}),
+              }),
+              intervalMs: seconds(flags.priceRefresh, '--price-refresh'),
+            },
+          }
+        : {}),
+      cloud: flags.cloud as Cloud,
+      region,
+      schedulerName: flags.schedulerName,
+      defaultPolicy: flags.defaultPolicy,
+      concurrency: positive(flags.concurrency, '--concurrency'),
+      bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
+      readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
+      unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
+      leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
+      http: { host, port },
     });
+    runtime.log.info({ metrics: `http://${host}:${port}/metrics` }, 'berth running');
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await runtime.stop();
+  });
 }
 
 function parseAddress(value: string): [string, number] {

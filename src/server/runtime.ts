@@ -4,15 +4,25 @@ import { pino, type Logger } from 'pino';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { loadPreset } from '../../policies/presets.ts';
 import { resolvePolicy } from '../../policies/validate.ts';
+import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
 import { createLocalProvider, type LocalProvider } from '../../providers/local/provider.ts';
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
 import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
+import { type PriceRefresh, startPriceRefresh } from '../controller/price-refresh.ts';
 import { createMemoryLedger } from '../cost/memory-ledger.ts';
 import { type LeaderElector, startLeaderElection } from '../kube/leader.ts';
 import { keepAliveKubeConfig } from '../kube/keep-alive.ts';
 import { countingKubeConfig, WriteCounter } from '../kube/write-counter.ts';
-import type { Cloud, CostLedger, Policy } from '../model/index.ts';
+import {
+  type AwsProviderConfig,
+  type Cloud,
+  type CostLedger,
+  InputError,
+  type Offering,
+  type Policy,
+  type PricingAdapter,
+} from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { startHttpServer } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -21,8 +31,15 @@ export interface RuntimeOptions {
   kubeConfig: KubeConfig;
   cloud: Cloud;
   region: string;
-  /** Only `local` for now: a simulated cloud whose nodes kwok runs. */
-  provider: 'local';
+  /** `local`: a simulated cloud whose nodes kwok runs; `aws`: EC2 machines (needs `aws`). */
+  provider: 'local' | 'aws';
+  /** When set, machines come from EC2 through the AWS provider, whatever `provider` says. */
+  aws?: AwsProviderConfig;
+  /**
+   * Live prices for `cloud` and `region`: fetched at start and every
+   * `intervalMs`, taking over from the embedded catalog once a fetch succeeds.
+   */
+  livePrices?: { adapter: PricingAdapter; intervalMs?: number; retryMs?: number };
   bootDelayMs?: number;
   failures?: readonly CapacityFailureRule[];
   interruptionGraceMs?: number;
@@ -41,8 +58,13 @@ export interface RuntimeOptions {
   log?: Logger;
 }
 
-export interface Runtime {
-  readonly provider: LocalProvider;
+/** The providers the runtime can run; the local one also takes injected failures and interruptions. */
+export type RuntimeProvider = LocalProvider | AwsProvider;
+
+export interface Runtime<P extends RuntimeProvider = LocalProvider> {
+  readonly provider: P;
+  /** The live price refresh, when `livePrices` was given. */
+  readonly prices?: PriceRefresh;
   readonly ledger: CostLedger;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -70,7 +92,18 @@ export const builtInPolicies: PolicySource = {
  * provider, the ledger, metrics and health, and the controller behind leader
  * election. The demo and the integration tests start exactly this.
  */
-export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+export function startRuntime(o: RuntimeOptions & { aws: AwsProviderConfig }): Promise<Runtime<AwsProvider>>;
+export function startRuntime(o: RuntimeOptions): Promise<Runtime<LocalProvider>>;
+export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimeProvider>> {
+  if (o.provider === 'aws' && !o.aws) {
+    throw new InputError('the aws provider needs its configuration (the --aws-* flags)', { field: 'aws' });
+  }
+  if (o.aws && (o.cloud !== 'aws' || o.region !== o.aws.region)) {
+    throw new InputError(
+      `the AWS provider launches in aws ${o.aws.region}, but offerings are for ${o.cloud} ${o.region}: make --cloud aws and --region match --aws-region`,
+      { field: 'region' },
+    );
+  }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
   const catalog = loadCatalog({
@@ -89,20 +122,52 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   );
   metrics.catalogAgeSeconds.set(Math.max(0, (Date.now() - newest) / 1000));
 
-  const pooled = keepAliveKubeConfig(o.kubeConfig);
-  const provider = createLocalProvider({
-    kubeConfig: pooled,
-    cloud: o.cloud,
-    // Machines are tagged with the installation that owns them (its scheduler name).
-    clusterName: o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName,
-    bootDelayMs: o.bootDelayMs ?? 0,
-    failures: o.failures ?? [],
-    allocatableOf: nodeAllocatable,
-    ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
-    onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
-  });
-  const ledger = o.ledger ?? createMemoryLedger();
+  // With live prices, decisions use the embedded catalog until the first fetch succeeds, then each new set.
+  let offerings: readonly Offering[] = catalog.offerings;
   let current: Controller | undefined;
+  const refreshing = new AbortController();
+  const live = o.livePrices;
+  if (live && live.adapter.cloud !== o.cloud) {
+    throw new InputError(`live prices are for ${live.adapter.cloud}, offerings for ${o.cloud}`, {
+      field: 'cloud',
+    });
+  }
+  const prices = live
+    ? startPriceRefresh({
+        adapter: live.adapter,
+        fallback: () => catalog.offerings,
+        ...(live.intervalMs !== undefined ? { intervalMs: live.intervalMs } : {}),
+        ...(live.retryMs !== undefined ? { retryMs: live.retryMs } : {}),
+        onOfferings: (next, source) => {
+          offerings = next;
+          current?.replaceOfferings(next);
+          log.info({ source, offerings: next.length }, 'prices in use');
+        },
+        onAgeSeconds: (seconds) => metrics.catalogAgeSeconds.set(seconds),
+        log,
+        signal: refreshing.signal,
+      })
+    : undefined;
+
+  const pooled = keepAliveKubeConfig(o.kubeConfig);
+  const installation = o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName;
+  const provider: RuntimeProvider = o.aws
+    ? createAwsProvider(o.aws, {
+        installation,
+        onWarning: (message, fields) => log.warn(fields ?? {}, `aws provider: ${message}`),
+      })
+    : createLocalProvider({
+        kubeConfig: pooled,
+        cloud: o.cloud,
+        // Machines are tagged with the installation that owns them (its scheduler name).
+        clusterName: installation,
+        bootDelayMs: o.bootDelayMs ?? 0,
+        failures: o.failures ?? [],
+        allocatableOf: nodeAllocatable,
+        ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
+        onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
+      });
+  const ledger = o.ledger ?? createMemoryLedger();
   let resolveLeading: (c: Controller) => void = () => {};
   const leadingPromise = new Promise<Controller>((resolve) => {
     resolveLeading = resolve;
@@ -119,7 +184,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       kubeConfig: controllerKubeConfig,
       provider,
       ledger,
-      offerings: catalog.offerings,
+      offerings,
       policies: builtInPolicies,
       log,
       metrics,
@@ -170,6 +235,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   return {
     provider,
+    ...(prices ? { prices } : {}),
     ledger,
     metrics,
     log,
@@ -177,9 +243,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     leading: () => leadingPromise,
     async stop() {
       own.abort();
+      refreshing.abort();
       if (elector) await elector.release();
       await current?.stop();
-      provider.close();
+      await provider.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };
