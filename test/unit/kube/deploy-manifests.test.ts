@@ -45,10 +45,11 @@ describe('deploy/', () => {
     for (const name of names) expect(sources, name).toMatch(new RegExp(`['.]${name}\\b`));
   });
 
-  it('the image copies every top-level directory of runtime code', () => {
+  it('the image builds every top-level directory of runtime code and runs the build', () => {
     const dockerfile = read('deploy/Dockerfile');
     const copied = [...dockerfile.matchAll(/^COPY (\S+)/gm)].map((m) => m[1]);
-    const notShipped = new Set(['test', 'node_modules', 'examples', 'deploy', 'coverage', 'dist']);
+    // bin/ is the development launcher (tsx); the image runs the compiled dist/.
+    const notShipped = new Set(['test', 'node_modules', 'examples', 'deploy', 'coverage', 'dist', 'bin']);
     const codeDirs = readdirSync(root).filter(
       (d) =>
         !d.startsWith('.') &&
@@ -60,8 +61,11 @@ describe('deploy/', () => {
     );
     for (const dir of codeDirs) expect(copied, dir).toContain(dir);
     expect(copied).toContain('deploy/crds');
+    expect(dockerfile).toMatch(/^FROM node:20-slim AS build$/m);
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
+    expect(dockerfile).toContain('RUN npm run build');
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
     expect(dockerfile).toContain('npm ci --omit=dev');
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "bin/berth.js", "run"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "dist/src/cli/main.js", "run"]');
   });
 });
