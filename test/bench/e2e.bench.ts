@@ -76,7 +76,7 @@ try {
       env: {
         ...process.env,
         BERTH_LOG_LEVEL: 'warn',
-        NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=1',
+        NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=1 --max-old-space-size=128',
       },
     },
   );
