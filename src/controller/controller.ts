@@ -7,10 +7,12 @@ import {
   LABEL_POD_UID,
   type NodeProvider,
   type Offering,
+  POLICY_CONDITION_VALID,
 } from '../model/index.ts';
 import type { Metrics } from '../server/metrics.ts';
 import { nodeNameFor } from './claim.ts';
-import { KubeCluster } from './kube-cluster.ts';
+import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
+import { validCondition } from './policy-status.ts';
 import { PlacementEngine } from './placement-engine.ts';
 import { type PolicySource, resolvePodPolicy } from './policy-resolution.ts';
 import { Reconciler } from './reconciler.ts';
@@ -127,8 +129,11 @@ export class Controller {
         },
       },
       nodes: { onAdd: nodeSeen, onUpdate: nodeSeen, onDelete: nodeSeen },
-      // A new or changed policy may make an unplaceable pod placeable.
-      policies: { onAdd: () => this.retryUnplaced(), onUpdate: () => this.retryUnplaced() },
+      // A new or changed policy gets its verdict, and may make an unplaceable pod placeable.
+      policies: {
+        onAdd: (p) => this.policyChanged(p),
+        onUpdate: (p) => this.policyChanged(p),
+      },
     });
     this.unsubscribe = this.cfg.provider.onInterruption?.((n) => {
       this.interrupted(n).catch((err: unknown) =>
@@ -160,6 +165,28 @@ export class Controller {
   /** Resolves when no work is queued or running (for tests and the demo). */
   idle(): Promise<void> {
     return this.queue?.idle() ?? Promise.resolve();
+  }
+
+  private policyChanged(p: PolicyObject): void {
+    const { namespace, name, generation } = p.metadata ?? {};
+    if (!namespace || !name) return;
+    const current = p.status?.conditions?.find((c) => c.type === POLICY_CONDITION_VALID);
+    const next = validCondition({ name, spec: p.spec, generation }, this.cfg.policies, current);
+    if (next) {
+      const others = (p.status?.conditions ?? []).filter((c) => c.type !== POLICY_CONDITION_VALID);
+      this.cluster
+        .patchPolicyStatus(namespace, name, {
+          conditions: [...others, next],
+          ...(generation ? { observedGeneration: generation } : {}),
+        })
+        .catch((err: unknown) =>
+          this.cfg.log.warn(
+            { policy: `${namespace}/${name}`, err: String(err) },
+            'could not record the policy verdict',
+          ),
+        );
+    }
+    this.retryUnplaced();
   }
 
   private retryUnplaced(): void {

@@ -5,6 +5,8 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
   type V1DaemonSet,
   type V1Node,
   type V1Pod,
@@ -23,14 +25,17 @@ import {
   LABEL_CLUSTER,
   LABEL_POD_UID,
   POLICY_PLURAL,
+  type PlacementPolicyStatus,
   type PolicySpec,
 } from '../model/index.ts';
 import type { ClusterView, ClusterWriter } from './ports.ts';
 
 const VERSION = 'v1alpha1';
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-interface PolicyObject extends KubernetesObject {
+export interface PolicyObject extends KubernetesObject {
   spec?: PolicySpec;
+  status?: PlacementPolicyStatus;
 }
 
 export interface WatchHandlers {
@@ -179,6 +184,14 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     status: Partial<NonNullable<BerthObject['status']>>,
   ) {
     this.remember(await this.berthClient.patchStatus(namespace, name, status));
+  }
+  async patchPolicyStatus(namespace: string, name: string, status: PlacementPolicyStatus): Promise<void> {
+    await this.kc
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural: POLICY_PLURAL, namespace, name, body: { status } },
+        MERGE_PATCH,
+      );
   }
   async releaseBerth(namespace: string, name: string): Promise<void> {
     this.written.delete(`${namespace}/${name}`);

@@ -1,12 +1,15 @@
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  GROUP,
   LABEL_CAPACITY_TYPE,
   LABEL_INSTANCE_TYPE,
   LABEL_POD_UID,
+  POLICY_PLURAL,
   TAINT_DEDICATED,
 } from '../../src/model/index.ts';
 import type { Runtime } from '../../src/server/runtime.ts';
-import { berthPod, core, getBerth, nodeExists, startBerth, waitBerth, waitPod } from './berth-harness.ts';
+import { berthPod, core, getBerth, kc, nodeExists, startBerth, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
 
 describe('controller: one pod, its whole life', () => {
@@ -69,5 +72,82 @@ describe('controller: one pod, its whole life', () => {
       async () => ((await getBerth(ns, 'job-1')) ? undefined : true),
       60_000,
     );
+  });
+});
+
+describe('controller: policies', () => {
+  let berth: Runtime;
+  let ns: string;
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const policyRef = (name: string) => ({
+    group: GROUP,
+    version: 'v1alpha1',
+    plural: POLICY_PLURAL,
+    namespace: ns,
+    name,
+  });
+  beforeAll(async () => {
+    berth = await startBerth();
+    ns = await freshNamespace(core, 'policy');
+  });
+  afterAll(async () => {
+    await berth?.stop();
+  });
+
+  it('records whether a PlacementPolicy is usable in its Valid condition', async () => {
+    const body = (name: string, spec: object) => ({
+      apiVersion: `${GROUP}/v1alpha1`,
+      kind: 'PlacementPolicy',
+      metadata: { name },
+      spec,
+    });
+    await custom.createNamespacedCustomObject({
+      ...policyRef(''),
+      body: body('good', { capacityTypes: ['on-demand'] }),
+    });
+    await custom.createNamespacedCustomObject({
+      ...policyRef(''),
+      body: body('broken', { instanceTypePattern: '(' }),
+    });
+    const condition = (name: string) =>
+      waitFor(`${name} Valid condition`, async () => {
+        const p = (await custom.getNamespacedCustomObject(policyRef(name))) as {
+          status?: { conditions?: { type: string; status: string; message: string }[] };
+        };
+        return p.status?.conditions?.find((c) => c.type === 'Valid');
+      });
+    expect((await condition('good')).status).toBe('True');
+    const broken = await condition('broken');
+    expect(broken.status).toBe('False');
+    expect(broken.message).toMatch(/instanceTypePattern/);
+  });
+
+  it('a pod that fits nothing says why, and is placed once its policy allows it (no busy loop)', async () => {
+    const body = {
+      apiVersion: `${GROUP}/v1alpha1`,
+      kind: 'PlacementPolicy',
+      metadata: { name: 'frugal' },
+      spec: { maxPricePerHour: 0.0001 },
+    };
+    await custom.createNamespacedCustomObject({ ...policyRef(''), body });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: berthPod('thrifty', { annotations: { 'berth.dev/policy': 'frugal' } }),
+    });
+    const pending = await waitBerth(ns, 'thrifty', 'NoFit', (b) => b.status?.reason === 'NoFit');
+    expect(pending.spec.offering).toBeUndefined();
+    expect(pending.status?.message).toMatch(/0\.0001|price/i);
+    const events = await core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=thrifty',
+    });
+    expect(events.items.map((e) => e.reason)).toContain('NoFit');
+
+    await custom.patchNamespacedCustomObject(
+      { ...policyRef('frugal'), body: { spec: { maxPricePerHour: 5 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const bound = await waitBerth(ns, 'thrifty', 'Bound', (b) => b.status?.phase === 'Bound');
+    expect(bound.spec.offering?.pricePerHour).toBeLessThanOrEqual(5);
   });
 });
