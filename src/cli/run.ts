@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
 import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
 import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
+import { installCrds } from '../kube/crds.ts';
 import { startRuntime } from '../server/runtime.ts';
 import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
 
@@ -22,6 +23,7 @@ interface RunFlags extends AwsFlags {
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
+  installCrds: boolean;
 }
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -87,6 +89,10 @@ export function register(program: Command): void {
     )
     .option('--no-leader-elect', 'act at once instead of competing for the lease (single replica only)')
     .option(
+      '--install-crds',
+      'apply the Berth and PlacementPolicy CRDs first (the Helm chart installs them otherwise)',
+    )
+    .option(
       '--lease-namespace <ns>',
       'namespace of the leader-election Lease',
       env('BERTH_LEASE_NAMESPACE', 'berth-system'),
@@ -128,6 +134,7 @@ export function register(program: Command): void {
     if (flags.livePrices && flags.cloud !== 'aws') {
       throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
     }
+    if (flags.installCrds) await installCrds(kc);
     const runtime = await startRuntime({
       kubeConfig: kc,
       provider: aws ? 'aws' : 'local',
