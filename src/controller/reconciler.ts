@@ -105,28 +105,31 @@ export class Reconciler {
     }
   }
 
-  private decision(pod: V1Pod): Decision {
+  /**
+   * Right-size and decide. A pod or policy berth cannot read gets a Warning
+   * and waits for a change (undefined), not a busy loop of retries.
+   */
+  private async decide(key: string, pod: V1Pod): Promise<Decision | undefined> {
     const started = performance.now();
-    const policy = this.d.resolvePolicy(pod);
-    const daemonSets = this.d.view
-      .daemonSets()
-      .map((ds) => ds.spec?.template.spec)
-      .filter((s) => s !== undefined);
-    const decision = this.d.engine.decide(pod, policy, daemonSets, this.d.unavailable.snapshot());
-    this.d.metrics.decisionSeconds.observe((performance.now() - started) / 1000);
-    return decision;
+    try {
+      const policy = this.d.resolvePolicy(pod);
+      const daemonSets = this.d.view
+        .daemonSets()
+        .map((ds) => ds.spec?.template.spec)
+        .filter((s) => s !== undefined);
+      return this.d.engine.decide(pod, policy, daemonSets, this.d.unavailable.snapshot());
+    } catch (err) {
+      this.unplaced.add(key);
+      await this.d.writer.event(pod, 'Warning', 'InvalidPlacementInput', errorMessage(err));
+      return undefined;
+    } finally {
+      this.d.metrics.decisionSeconds.observe((performance.now() - started) / 1000);
+    }
   }
 
   private async decideAndRecord(key: string, pod: V1Pod): Promise<void> {
-    let decision: Decision;
-    try {
-      decision = this.decision(pod);
-    } catch (err) {
-      // A pod or policy berth cannot read: say so on the pod and wait for a change, not a busy loop.
-      this.unplaced.add(key);
-      await this.d.writer.event(pod, 'Warning', 'InvalidPlacementInput', errorMessage(err));
-      return;
-    }
+    const decision = await this.decide(key, pod);
+    if (!decision) return;
     const meta = pod.metadata!;
     const chosen = decision.chosen;
     const berth: BerthObject = {
@@ -168,14 +171,8 @@ export class Reconciler {
   }
 
   private async redecide(key: string, pod: V1Pod, berth: BerthObject): Promise<void> {
-    let decision: Decision;
-    try {
-      decision = this.decision(pod);
-    } catch (err) {
-      this.unplaced.add(key);
-      await this.d.writer.event(pod, 'Warning', 'InvalidPlacementInput', errorMessage(err));
-      return;
-    }
+    const decision = await this.decide(key, pod);
+    if (!decision) return;
     if (!decision.chosen) {
       this.unplaced.add(key);
       return;

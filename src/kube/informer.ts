@@ -137,23 +137,17 @@ export function watchResources<T extends Watchable>(
     options.fieldSelector,
   );
 
-  informer.on('add', (o) => {
-    const obj = typed(o);
-    const key = objectKey(obj);
-    const old = cache.get(key);
-    cache.set(key, obj);
-    // A relist reports objects it already had as adds when the cache was rebuilt; they are updates to us.
-    if (old) handlers.onUpdate?.(obj, old);
-    else handlers.onAdd?.(obj);
-  });
-  informer.on('update', (o) => {
+  // An add or an update is whichever our cache says: a relist reports objects it already had as adds.
+  const upsert = (o: KubernetesObject) => {
     const obj = typed(o);
     const key = objectKey(obj);
     const old = cache.get(key);
     cache.set(key, obj);
     if (old) handlers.onUpdate?.(obj, old);
     else handlers.onAdd?.(obj);
-  });
+  };
+  informer.on('add', upsert);
+  informer.on('update', upsert);
   informer.on('delete', (o) => {
     const obj = typed(o);
     const key = objectKey(obj);

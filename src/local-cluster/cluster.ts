@@ -336,7 +336,8 @@ function apiserverArgs(f: PkiFiles, etcdPort: number, port: number): string[] {
   ];
 }
 
-function controllerManagerArgs(kubeconfig: string, f: PkiFiles, port: number): string[] {
+/** What kube-controller-manager and kube-scheduler share: one identity, health on loopback, one replica. */
+function componentArgs(kubeconfig: string, port: number): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
@@ -344,26 +345,23 @@ function controllerManagerArgs(kubeconfig: string, f: PkiFiles, port: number): s
     '--bind-address=127.0.0.1',
     `--secure-port=${port}`,
     '--leader-elect=false',
-    `--service-account-private-key-file=${f.saKey}`,
-    `--root-ca-file=${f.ca}`,
-    '--use-service-account-credentials=true',
-    '--cluster-name=berth-local',
     '--profiling=false',
     '--v=1',
   ];
 }
 
-function schedulerArgs(kubeconfig: string, port: number): string[] {
+function controllerManagerArgs(kubeconfig: string, f: PkiFiles, port: number): string[] {
   return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${port}`,
-    '--leader-elect=false',
-    '--profiling=false',
-    '--v=1',
+    ...componentArgs(kubeconfig, port),
+    `--service-account-private-key-file=${f.saKey}`,
+    `--root-ca-file=${f.ca}`,
+    '--use-service-account-credentials=true',
+    '--cluster-name=berth-local',
   ];
+}
+
+function schedulerArgs(kubeconfig: string, port: number): string[] {
+  return componentArgs(kubeconfig, port);
 }
 
 function kwokArgs(kubeconfig: string, stages: string, port: number): string[] {
