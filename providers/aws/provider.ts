@@ -117,6 +117,12 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
   };
   /** Launches in flight in this process, by claim id: a repeat waits for the first instead of racing it. */
   const inFlight = new Map<string, Promise<Instance>>();
+  /**
+   * Aborted by close: nothing launched by a closed provider may go on calling
+   * EC2 (a retry after close would be a second machine wherever the client
+   * token is not honoured, and a call nobody waits for anywhere).
+   */
+  const closing = new AbortController();
 
   async function describe(
     filters: NonNullable<DescribeInstancesCommandInput['Filters']>,
@@ -198,9 +204,10 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
 
   function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
     signal.throwIfAborted();
+    closing.signal.throwIfAborted();
     const pending = inFlight.get(claim.id);
     if (pending) return pending;
-    const p = run(claim, signal).finally(() => inFlight.delete(claim.id));
+    const p = run(claim, AbortSignal.any([signal, closing.signal])).finally(() => inFlight.delete(claim.id));
     inFlight.set(claim.id, p);
     return p;
   }
@@ -278,6 +285,8 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
       };
     },
     async close() {
+      closing.abort(new Error('the AWS provider was closed'));
+      await Promise.allSettled([...inFlight.values()]);
       const q = queue;
       queue = undefined;
       await q?.stop();

@@ -2,6 +2,7 @@ import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DescribeAvailabilityZonesCommand,
   DescribeImagesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -13,7 +14,7 @@ import { type Registrar, startRegistrar } from './registrar.ts';
 
 /**
  * An AWS account inside an emulator (moto), ready for berth: a VPC with a
- * subnet in each of three zones, a security group, AL2023 AMIs for both
+ * subnet in each zone, a security group, AL2023 AMIs for both
  * architectures, an instance profile and an interruption queue, plus the
  * registrar standing in for the kubelets. For the tests and the demo; never
  * point it at AWS itself.
@@ -102,9 +103,12 @@ export async function createSimulatedAccount(o: SimulatedAccountOptions): Promis
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.42.0.0/16' }));
   const vpcId = vpc.Vpc?.VpcId;
   if (!vpcId) throw new Error('the emulator created no VPC');
+  // A subnet in every zone, as a cluster spread over the region has, so any zonal offering can launch.
+  const azs = await ec2.send(new DescribeAvailabilityZonesCommand({}));
+  const zones = (azs.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName ? [z.ZoneName] : [])).sort();
+  if (zones.length === 0) throw new Error(`the emulator knows no zones in ${region}`);
   const subnets: Record<string, string> = {};
-  for (const [n, letter] of ['a', 'b', 'c'].entries()) {
-    const zone = `${region}${letter}`;
+  for (const [n, zone] of zones.entries()) {
     const s = await ec2.send(
       new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.42.${n}.0/24`, AvailabilityZone: zone }),
     );

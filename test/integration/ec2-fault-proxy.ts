@@ -25,6 +25,7 @@ export interface FaultRule {
 export interface ProxiedCall {
   action: string;
   instanceType?: string;
+  subnetId?: string;
   /** The fault answered it (true) or moto did (false). */
   faulted: boolean;
 }
@@ -96,7 +97,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         rule.left -= 1;
         if (rule.left <= 0) rules.splice(i, 1);
       }
-      calls.push({ action, ...(instanceType ? { instanceType } : {}), faulted: rule?.code !== undefined });
+      const subnetId = params?.get('SubnetId') ?? undefined;
+      calls.push({
+        action,
+        ...(instanceType ? { instanceType } : {}),
+        ...(subnetId ? { subnetId } : {}),
+        faulted: rule?.code !== undefined,
+      });
       if (rule?.code) {
         res.writeHead(rule.status ?? 400, { 'content-type': 'text/xml' });
         res.end(ec2ErrorXml(rule.code, rule.message ?? `injected ${rule.code}`));
