@@ -3,6 +3,7 @@ import {
   type Claim,
   LABEL_ARCH,
   LABEL_CAPACITY_TYPE,
+  LABEL_CLUSTER,
   LABEL_CLOUD,
   LABEL_GPU_MODEL,
   LABEL_INSTANCE_FAMILY,
@@ -23,15 +24,19 @@ export function nodeNameFor(podUid: string, attempt: number): string {
   return `berth-${podUid.replaceAll('-', '').slice(0, 16)}-${attempt}`;
 }
 
-/** One launch = one claim; the id makes a repeated launch of the same attempt buy nothing new. */
-export function claimFor(berth: BerthObject, offering: Offering, attempt: number): Claim {
+/**
+ * One launch = one claim; the id makes a repeated launch of the same attempt
+ * buy nothing new. `owner` (the installation's scheduler name) is a node label
+ * too, because a real kubelet registers only the labels it is given.
+ */
+export function claimFor(berth: BerthObject, offering: Offering, attempt: number, owner: string): Claim {
   const pod = berth.spec.pod;
   return {
     id: `${berth.metadata.uid ?? pod.uid}-${attempt}`,
     nodeName: nodeNameFor(pod.uid, attempt),
     pod,
     offering,
-    labels: nodeLabels(offering, pod.uid),
+    labels: { ...nodeLabels(offering, pod.uid), [LABEL_CLUSTER]: owner },
     taints: [{ key: TAINT_DEDICATED, value: pod.uid, effect: 'NoSchedule' }],
   };
 }

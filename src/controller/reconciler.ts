@@ -12,6 +12,7 @@ import {
   FINALIZER,
   type Instance,
   LABEL_CLUSTER,
+  LABEL_POD_UID,
   type NodeProvider,
   type Policy,
 } from '../model/index.ts';
@@ -195,11 +196,21 @@ export class Reconciler {
     return berth.status?.attempts ?? 0;
   }
 
+  /**
+   * The Ready node of the current attempt: by the name berth gave it, or, on
+   * clouds where the kubelet names the node itself (EKS: private DNS), by the
+   * pod-uid label it registered with.
+   */
   private readyNode(berth: BerthObject): string | undefined {
-    const name = nodeNameFor(berth.spec.pod.uid, this.attempt(berth));
-    const node = this.d.view.node(name);
+    const uid = berth.spec.pod.uid;
+    const named = this.d.view.node(nodeNameFor(uid, this.attempt(berth)));
+    const node =
+      named ??
+      this.d.view
+        .nodes()
+        .find((n) => n.metadata?.labels?.[LABEL_POD_UID] === uid && !n.metadata?.deletionTimestamp);
     const ready = node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    return ready && !node?.spec?.unschedulable ? name : undefined;
+    return ready && !node?.spec?.unschedulable ? node?.metadata?.name : undefined;
   }
 
   private async launch(key: string, pod: V1Pod, berth: BerthObject): Promise<void> {
@@ -214,7 +225,7 @@ export class Reconciler {
       return;
     }
     const attempt = this.attempt(berth);
-    const claim = claimFor(berth, offering, attempt);
+    const claim = claimFor(berth, offering, attempt, this.d.options.owner);
     const { namespace, name } = berth.metadata;
     const current = this.launches.get(key);
 

@@ -91,6 +91,7 @@ function claim(o: Offering = offering()): Claim {
     },
     o,
     0,
+    'berth',
   );
 }
 

@@ -42,6 +42,7 @@ export function claim(o: Offering = offering(), attempt = 0): Claim {
     },
     o,
     attempt,
+    'berth',
   );
 }
 
