@@ -1,5 +1,7 @@
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { startMotoServer } from '../../providers/aws/moto-server.ts';
+import { EMULATOR_CREDENTIALS, startAwsSimulation } from '../../providers/aws/simulation.ts';
 import { pino } from 'pino';
 import { costReport, formatCostReport } from '../cost/report.ts';
 import { installCrds } from '../kube/crds.ts';
@@ -93,8 +95,16 @@ export function register(program: Command): void {
       'bring up the local control plane, run berth on it with the embedded catalog, submit a realistic burst (CI Jobs in two teams, a GPU job, a default-scheduler pod), show each decision, then the cost per namespace against on-demand, and clean up',
     )
     .option('--keep', 'leave the cluster running at the end (berth cluster down --name berth-demo stops it)')
-    .option('--boot-delay <seconds>', 'how long the simulated machines take to boot', '2')
-    .action(async (opts: { keep?: boolean; bootDelay: string }) => {
+    .option('--boot-delay <seconds>', 'local provider: how long the simulated machines take to boot', '2')
+    .addOption(
+      new Option(
+        '--provider <name>',
+        'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]")',
+      )
+        .choices(['local', 'aws'])
+        .default('local'),
+    )
+    .action(async (opts: { keep?: boolean; bootDelay: string; provider: 'local' | 'aws' }) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out('berth demo: a just-in-time, dedicated node for every pod\n');
       const cluster = await startCluster({
@@ -103,56 +113,85 @@ export function register(program: Command): void {
         progress: progressPrinter(),
       });
       out(`control plane up (kubeconfig: ${cluster.kubeconfig})`);
-      const kc = new KubeConfig();
-      kc.loadFromFile(cluster.kubeconfig);
-      const core = kc.makeApiClient(CoreV1Api);
-      const [metricsPort] = await freePorts(1);
-      await installCrds(kc);
-      const runtime = await startRuntime({
-        kubeConfig: kc,
-        provider: 'local',
-        cloud: 'aws',
-        region: 'us-east-1',
-        bootDelayMs: Number(opts.bootDelay) * 1000,
-        leaderElection: false,
-        http: { host: '127.0.0.1', port: metricsPort! },
-        log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
-      });
-      out(
-        `berth controller running: aws us-east-1 offerings from the embedded catalog; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
-      );
-      const start = Date.now();
-      let exitCode = 0;
-      const berthsWatch = watchResources(
-        kc,
-        `/apis/${GROUP}/v1alpha1/${BERTH_PLURAL}`,
-        async () =>
-          (await kc
-            .makeApiClient(CustomObjectsApi)
-            .listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural: BERTH_PLURAL })) as never,
-        {
-          onUpdate: (b, old) => describeChange(b as unknown as BerthObject, old as unknown as BerthObject),
-          onAdd: (b) => describeChange(b as unknown as BerthObject, undefined),
+      // Everything started from here on is stopped in reverse order, whatever fails.
+      const cleanups: (() => Promise<void>)[] = [
+        async () => {
+          if (opts.keep) {
+            out(`\ncluster left running: kubectl --kubeconfig ${cluster.kubeconfig} get berths -A`);
+          } else {
+            await stopCluster(cluster);
+            out('\ncleaned up: the control plane and every process it started are stopped.');
+          }
         },
-        { name: 'berths' },
-      );
-      function describeChange(b: BerthObject, old: BerthObject | undefined): void {
-        const phase = b.status?.phase;
-        if (!phase || phase === old?.status?.phase) return;
-        const o = b.spec.offering;
-        const who = `${b.metadata.namespace}/${b.metadata.name}`.padEnd(34);
-        if (phase === 'Launching' && o && !old?.status?.phase) {
-          out(
-            `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}`,
-          );
-          out(`${' '.repeat(10)}${b.spec.explanation}`);
-        } else if (phase === 'Bound' || phase === 'Terminated' || phase === 'Pending') {
-          out(
-            `${clock(start)}  ${who} ${phase.toLowerCase()}${b.status?.nodeName && phase === 'Bound' ? ` on ${b.status.nodeName}` : ''}${b.status?.reason ? ` (${b.status.reason})` : ''}`,
-          );
-        }
-      }
+      ];
+      let exitCode = 0;
       try {
+        const kc = new KubeConfig();
+        kc.loadFromFile(cluster.kubeconfig);
+        const core = kc.makeApiClient(CoreV1Api);
+        const [metricsPort] = await freePorts(1);
+        await installCrds(kc);
+        const common = {
+          kubeConfig: kc,
+          cloud: 'aws' as const,
+          region: 'us-east-1',
+          leaderElection: false as const,
+          http: { host: '127.0.0.1', port: metricsPort! },
+          log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
+        };
+        // With --provider aws, EC2 is a moto server and a registrar stands in for each machine's kubelet.
+        if (opts.provider === 'aws') {
+          // The emulator accepts any credentials; the SDK's default chain still wants some.
+          process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+          process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+        }
+        const moto = opts.provider === 'aws' ? await startMotoServer() : undefined;
+        if (moto) cleanups.push(() => moto.stop());
+        const sim = moto
+          ? await startAwsSimulation({ kubeConfig: kc, endpoint: moto.endpoint, cluster: 'berth-demo' })
+          : undefined;
+        if (sim) cleanups.push(() => sim.stop());
+        const runtime = sim
+          ? await startRuntime({ ...common, provider: 'aws', aws: sim.config })
+          : await startRuntime({ ...common, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
+        cleanups.push(() => runtime.stop());
+        const machines = sim
+          ? `EC2 through the AWS SDK, served by moto at ${moto?.endpoint}`
+          : 'the local provider (nodes run by kwok)';
+        out(
+          `berth controller running: aws us-east-1 offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
+        );
+        const start = Date.now();
+        const berthsWatch = watchResources(
+          kc,
+          `/apis/${GROUP}/v1alpha1/${BERTH_PLURAL}`,
+          async () =>
+            (await kc
+              .makeApiClient(CustomObjectsApi)
+              .listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural: BERTH_PLURAL })) as never,
+          {
+            onUpdate: (b, old) => describeChange(b as unknown as BerthObject, old as unknown as BerthObject),
+            onAdd: (b) => describeChange(b as unknown as BerthObject, undefined),
+          },
+          { name: 'berths' },
+        );
+        function describeChange(b: BerthObject, old: BerthObject | undefined): void {
+          const phase = b.status?.phase;
+          if (!phase || phase === old?.status?.phase) return;
+          const o = b.spec.offering;
+          const who = `${b.metadata.namespace}/${b.metadata.name}`.padEnd(34);
+          if (phase === 'Launching' && o && !old?.status?.phase) {
+            out(
+              `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}`,
+            );
+            out(`${' '.repeat(10)}${b.spec.explanation}`);
+          } else if (phase === 'Bound' || phase === 'Terminated' || phase === 'Pending') {
+            out(
+              `${clock(start)}  ${who} ${phase.toLowerCase()}${b.status?.nodeName && phase === 'Bound' ? ` on ${b.status.nodeName}` : ''}${b.status?.reason ? ` (${b.status.reason})` : ''}`,
+            );
+          }
+        }
+        cleanups.push(() => berthsWatch.stop());
         await submitWorkload(kc);
         out(
           `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, and one pod for the default scheduler\n`,
@@ -185,14 +224,7 @@ export function register(program: Command): void {
         exitCode = 1;
         process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
       } finally {
-        await berthsWatch.stop();
-        await runtime.stop();
-        if (opts.keep) {
-          out(`\ncluster left running: kubectl --kubeconfig ${cluster.kubeconfig} get berths -A`);
-        } else {
-          await stopCluster(cluster);
-          out('\ncleaned up: the control plane and every process it started are stopped.');
-        }
+        for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
       }
       process.exitCode = exitCode;
     });

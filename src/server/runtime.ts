@@ -222,7 +222,16 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
       onNewLeader: (id) => log.info({ leader: id }, 'leader observed'),
     });
   } else {
-    await lead(own.signal);
+    try {
+      await lead(own.signal);
+    } catch (err) {
+      // Nothing may keep running behind a runtime that failed to start (e.g. a queue poller).
+      own.abort();
+      refreshing.abort();
+      await current?.stop();
+      await provider.close();
+      throw err;
+    }
   }
 
   let server: Server | undefined;
