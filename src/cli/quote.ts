@@ -8,6 +8,7 @@ import {
   type Cloud,
   InputError,
   type ManifestPod,
+  type Offering,
   type OfferingIndex,
   type PodQuote,
   type Policy,
@@ -27,19 +28,63 @@ import { formatTable, parseOutputFormat, printJson } from './output.ts';
  * from the embedded catalog, without a cluster.
  */
 
-/** The embedded catalog indexed for the asked clouds and regions. */
-export function quoteIndex(clouds?: readonly Cloud[], regions?: readonly string[]): OfferingIndex {
+/**
+ * The embedded catalog indexed for the asked clouds and regions; live
+ * offerings, when given, replace the embedded ones of their cloud and region.
+ */
+export function quoteIndex(
+  clouds?: readonly Cloud[],
+  regions?: readonly string[],
+  live: readonly Offering[] = [],
+): OfferingIndex {
   const catalog = loadCatalog({
     ...(clouds ? { clouds } : {}),
     ...(regions ? { regions } : {}),
   });
-  if (catalog.offerings.length === 0) {
+  const offerings = withLive(catalog.offerings, live);
+  if (offerings.length === 0) {
     const where = regions ? `region ${regions.join(', ')}` : 'the catalog';
     throw new InputError(`no offerings in ${where}${clouds ? ` for ${clouds.join(', ')}` : ''}`, {
       field: '--region',
     });
   }
-  return buildIndex(catalog.offerings, nodeAllocatable);
+  return buildIndex(offerings, nodeAllocatable);
+}
+
+export function withLive(embedded: readonly Offering[], live: readonly Offering[]): Offering[] {
+  const covered = new Set(live.map((o) => `${o.cloud}/${o.region}`));
+  return [...embedded.filter((o) => !covered.has(`${o.cloud}/${o.region}`)), ...live];
+}
+
+/**
+ * AWS prices of one region from the live APIs (Price List, EC2 spot history).
+ * When they can't be had, says why and returns nothing: the quote then uses
+ * the embedded catalog, and each price says which source it came from.
+ */
+export async function liveAwsOfferings(o: {
+  region: string;
+  pricingEndpoint?: string;
+  ec2Endpoint?: string;
+  timeoutMs?: number;
+  warn?: (message: string) => void;
+}): Promise<Offering[]> {
+  const warn = o.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  // Loaded on demand: the AWS SDK is heavy and most quotes don't need it.
+  const { createAwsPricingAdapter } = await import('../../pricing/aws/adapter.ts');
+  const adapter = createAwsPricingAdapter({
+    region: o.region,
+    ...(o.pricingEndpoint ? { pricingEndpoint: o.pricingEndpoint } : {}),
+    ...(o.ec2Endpoint ? { ec2Endpoint: o.ec2Endpoint } : {}),
+    onWarning: warn,
+  });
+  try {
+    return await adapter.fetch(AbortSignal.timeout(o.timeoutMs ?? 60_000));
+  } catch (err) {
+    warn(
+      `live AWS prices for ${o.region} unavailable (${err instanceof Error ? err.message : String(err)}); using the embedded catalog`,
+    );
+    return [];
+  }
 }
 
 /** `--policy` names a preset or a file holding exactly one PlacementPolicy. */
@@ -164,7 +209,9 @@ export function formatQuote(q: PodQuote): string {
 export function register(program: Command): void {
   program
     .command('quote')
-    .description('Show what berth would buy for each pod in some manifests, from the embedded catalog')
+    .description(
+      'Show what berth would buy for each pod in some manifests, from the embedded catalog (or live AWS prices)',
+    )
     .requiredOption('-f, --filename <file>', 'manifests (Pods, Deployments, Jobs, ...) to quote; - for stdin')
     .option(
       '--policy <file|preset>',
@@ -172,9 +219,24 @@ export function register(program: Command): void {
     )
     .option('--cloud <clouds>', 'only these clouds (comma separated)')
     .option('--region <regions>', 'only these regions (comma separated)')
+    .option(
+      '--live-prices <aws-region>',
+      'price this AWS region from the live APIs (credentials from the usual AWS chain)',
+    )
+    .option('--pricing-endpoint <url>', 'Price List API endpoint (default: the one serving the region)')
+    .option('--ec2-endpoint <url>', "EC2 endpoint (default: the region's)")
     .option('-o, --output <format>', 'table or json', 'table')
     .action(
-      (opts: { filename: string; policy?: string; cloud?: string; region?: string; output: string }) => {
+      async (opts: {
+        filename: string;
+        policy?: string;
+        cloud?: string;
+        region?: string;
+        output: string;
+        livePrices?: string;
+        pricingEndpoint?: string;
+        ec2Endpoint?: string;
+      }) => {
         const format = parseOutputFormat(opts.output);
         const policy = opts.policy === undefined ? undefined : policyFromFlag(opts.policy);
         const { text, source } = readInput(opts.filename);
@@ -186,7 +248,14 @@ export function register(program: Command): void {
           ?.split(',')
           .map((r) => r.trim())
           .filter((r) => r !== '');
-        const quotes = quotePods(pods, policies, quoteIndex(clouds, regions));
+        const live = opts.livePrices
+          ? await liveAwsOfferings({
+              region: opts.livePrices,
+              ...(opts.pricingEndpoint ? { pricingEndpoint: opts.pricingEndpoint } : {}),
+              ...(opts.ec2Endpoint ? { ec2Endpoint: opts.ec2Endpoint } : {}),
+            })
+          : [];
+        const quotes = quotePods(pods, policies, quoteIndex(clouds, regions, live));
         if (format === 'json') printJson(quotes.map((q) => q.decision));
         else process.stdout.write(`${quotes.map(formatQuote).join('\n\n')}\n`);
       },

@@ -16,7 +16,7 @@ import { type Runtime, startRuntime } from '../../src/server/runtime.ts';
 import { berthPod, core, ensureCrds, getBerth, kc, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
-import { type PriceListServer, type Product, startPriceListServer } from './price-list-server.ts';
+import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
 
 /**
  * The proof: the real runtime `berth run --provider aws --live-prices` starts,
@@ -33,36 +33,6 @@ const batch = kc.makeApiClient(BatchV1Api);
 process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
-
-/** A Linux, shared-tenancy, on-demand EC2 product in the Price List's documented shape. */
-function product(instanceType: string, usd: string): Product {
-  const attributes = {
-    instanceType,
-    operatingSystem: 'Linux',
-    tenancy: 'Shared',
-    preInstalledSw: 'NA',
-    capacitystatus: 'Used',
-    regionCode: REGION,
-    usagetype: `BoxUsage:${instanceType}`,
-  };
-  const sku = `SKU${instanceType.replace(/\W/g, '').toUpperCase()}`;
-  const item = {
-    product: { productFamily: 'Compute Instance', sku, attributes },
-    serviceCode: 'AmazonEC2',
-    terms: {
-      OnDemand: {
-        [`${sku}.JRTCKXETXF`]: {
-          priceDimensions: {
-            [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: { unit: 'Hrs', pricePerUnit: { USD: usd } },
-          },
-          sku,
-        },
-      },
-    },
-    version: '20250101000000',
-  };
-  return { serviceCode: 'AmazonEC2', attributes, text: JSON.stringify(item) };
-}
 
 let moto: MotoServer;
 let proxy: FaultProxy;
@@ -139,11 +109,11 @@ beforeAll(async () => {
   proxy = await startFaultProxy(moto.endpoint);
   prices = await startPriceListServer({
     products: [
-      product('m5.large', '0.0960000000'),
-      product('c5.large', '0.0850000000'),
-      product('t3.medium', '0.0416000000'),
-      product('t3.small', '0.0208000000'),
-      product('m6g.large', '0.0770000000'),
+      ec2Product('m5.large', '0.0960000000', REGION),
+      ec2Product('c5.large', '0.0850000000', REGION),
+      ec2Product('t3.medium', '0.0416000000', REGION),
+      ec2Product('t3.small', '0.0208000000', REGION),
+      ec2Product('m6g.large', '0.0770000000', REGION),
     ],
     pageSize: 100,
     accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,

@@ -161,3 +161,33 @@ function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** A Linux, shared-tenancy, on-demand EC2 product in the Price List's documented shape. */
+export function ec2Product(instanceType: string, usd: string, region: string): Product {
+  const attributes = {
+    instanceType,
+    operatingSystem: 'Linux',
+    tenancy: 'Shared',
+    preInstalledSw: 'NA',
+    capacitystatus: 'Used',
+    regionCode: region,
+    usagetype: `BoxUsage:${instanceType}`,
+  };
+  const sku = `SKU${instanceType.replace(/\W/g, '').toUpperCase()}`;
+  const item = {
+    product: { productFamily: 'Compute Instance', sku, attributes },
+    serviceCode: 'AmazonEC2',
+    terms: {
+      OnDemand: {
+        [`${sku}.JRTCKXETXF`]: {
+          priceDimensions: {
+            [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: { unit: 'Hrs', pricePerUnit: { USD: usd } },
+          },
+          sku,
+        },
+      },
+    },
+    version: '20250101000000',
+  };
+  return { serviceCode: 'AmazonEC2', attributes, text: JSON.stringify(item) };
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveAwsOfferings, quoteIndex, quoteManifests } from '../../src/cli/quote.ts';
+import { MOTO_CREDENTIALS, type MotoServer, startMotoServer } from './moto-server.ts';
+import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
+
+/** `berth quote --live-prices`: the AWS adapter's prices, against a local Price List server and moto's EC2. */
+const REGION = 'us-east-1';
+const POD = `apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: c
+      image: nginx
+      resources: {requests: {cpu: "1", memory: 2Gi}}
+`;
+
+describe('quote with live AWS prices', () => {
+  let moto: MotoServer;
+  let prices: PriceListServer;
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    moto = await startMotoServer();
+    // A live price well under the embedded one for m5.large, so a live quote picks it.
+    prices = await startPriceListServer({
+      products: [
+        ec2Product('m5.large', '0.0010000000', REGION),
+        ec2Product('c5.xlarge', '0.1700000000', REGION),
+      ],
+      pageSize: 100,
+      accessKeyId: MOTO_CREDENTIALS.accessKeyId,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await prices?.close();
+    await moto?.stop();
+  });
+
+  it('prices the region from the live APIs and says so on the chosen offering', async () => {
+    const live = await liveAwsOfferings({
+      region: REGION,
+      pricingEndpoint: prices.endpoint,
+      ec2Endpoint: moto.endpoint,
+    });
+    expect(live.some((o) => o.instanceType === 'm5.large' && o.capacityType === 'on-demand')).toBe(true);
+    const index = quoteIndex(['aws'], [REGION], live);
+    const [quote] = quoteManifests(POD, 'pod.yaml', { policy: undefined, index });
+    const chosen = quote!.decision.chosen!;
+    expect(chosen.offering.source.kind).toBe('live');
+    // Without live prices, the same pod is quoted from the embedded catalog.
+    const [embedded] = quoteManifests(POD, 'pod.yaml', { index: quoteIndex(['aws'], [REGION]) });
+    expect(embedded!.decision.chosen!.offering.source.kind).toBe('embedded');
+  });
+
+  it('falls back to the embedded catalog, with a warning, when the live APIs fail', async () => {
+    prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
+    const warnings: string[] = [];
+    const live = await liveAwsOfferings({
+      region: REGION,
+      pricingEndpoint: prices.endpoint,
+      ec2Endpoint: moto.endpoint,
+      warn: (m) => warnings.push(m),
+    });
+    prices.failWith(undefined);
+    expect(live).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/using the embedded catalog/);
+  });
+});
