@@ -285,6 +285,11 @@ describe('berth on AWS (moto) end to end', () => {
       async () => (proxy.calls.slice(before).some((c) => c.action === 'RunInstances') ? true : undefined),
       60_000,
     );
+    // moto answers the describe calls of the next controller only once it has created the machine;
+    // EC2 itself would also honour the client token, which moto does not.
+    await waitFor('the machine to exist in moto', async () =>
+      (await instancesOfPod(created.metadata!.uid!)).length > 0 ? true : undefined,
+    );
     await berth.stop();
     berth = await startBerthOnAws();
 
