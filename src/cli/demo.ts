@@ -76,7 +76,7 @@ function podSpec(job: DemoJob): V1PodSpec {
     containers: [
       {
         name: 'main',
-        image: 'registry.invalid/demo:latest',
+        image: 'berth-demo/ci-job:latest',
         resources: {
           requests: { cpu: job.resources.cpu, memory: job.resources.memory },
           ...(job.resources.gpu ? { limits: { 'nvidia.com/gpu': String(job.resources.gpu) } } : {}),
@@ -303,7 +303,7 @@ async function submitWorkload(kc: KubeConfig): Promise<void> {
         containers: [
           {
             name: 'web',
-            image: 'registry.invalid/dashboard:latest',
+            image: 'berth-demo/dashboard:latest',
             resources: { requests: { cpu: '250m', memory: '256Mi' } },
           },
         ],
