@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
 import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
-import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
+import { parsePriceMultipliers } from '../../pricing/multipliers.ts';
+import { CLOUDS, type Cloud, InputError, type PriceMultipliers } from '../model/index.ts';
 import { installCrds } from '../kube/crds.ts';
 import { startRuntime } from '../server/runtime.ts';
 import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
@@ -24,6 +26,7 @@ interface RunFlags extends AwsFlags {
   leaseNamespace: string;
   leaseName: string;
   installCrds: boolean;
+  priceMultipliers?: string;
 }
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -108,6 +111,11 @@ export function register(program: Command): void {
       env('BERTH_LIVE_PRICES', 'false') === 'true',
     )
     .option(
+      '--price-multipliers <json|@file>',
+      'negotiated discounts, e.g. \'{"capacityType":{"on-demand":0.8},"family":{"m7i":0.7}}\' (or @path to a JSON file)',
+      process.env.BERTH_PRICE_MULTIPLIERS,
+    )
+    .option(
       '--price-refresh <seconds>',
       'with --live-prices: between fetches',
       env('BERTH_PRICE_REFRESH', '43200'),
@@ -134,6 +142,7 @@ export function register(program: Command): void {
     if (flags.livePrices && flags.cloud !== 'aws') {
       throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
     }
+    const multipliers = priceMultipliers(flags.priceMultipliers);
     if (flags.installCrds) await installCrds(kc);
     const runtime = await startRuntime({
       kubeConfig: kc,
@@ -144,6 +153,7 @@ export function register(program: Command): void {
             livePrices: {
               adapter: createAwsPricingAdapter({
                 region,
+                multipliers,
                 ...(aws?.endpoint ? { ec2Endpoint: aws.endpoint } : {}),
               }),
               intervalMs: seconds(flags.priceRefresh, '--price-refresh'),
@@ -152,6 +162,7 @@ export function register(program: Command): void {
         : {}),
       cloud: flags.cloud as Cloud,
       region,
+      multipliers,
       schedulerName: flags.schedulerName,
       defaultPolicy: flags.defaultPolicy,
       concurrency: positive(flags.concurrency, '--concurrency'),
@@ -169,6 +180,22 @@ export function register(program: Command): void {
     });
     await runtime.stop();
   });
+}
+
+/** `--price-multipliers`: inline JSON, or @file holding it. */
+function priceMultipliers(value: string | undefined): PriceMultipliers {
+  if (!value) return {};
+  const file = value.startsWith('@') ? value.slice(1) : undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(file ? readFileSync(file, 'utf8') : value);
+  } catch (err) {
+    throw new InputError(`expected JSON (${err instanceof Error ? err.message : String(err)})`, {
+      ...(file ? { source: file } : {}),
+      field: '--price-multipliers',
+    });
+  }
+  return parsePriceMultipliers(parsed, file ?? '--price-multipliers');
 }
 
 function parseAddress(value: string): [string, number] {

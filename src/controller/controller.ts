@@ -11,6 +11,7 @@ import {
 } from '../model/index.ts';
 import type { Metrics } from '../server/metrics.ts';
 import { nodeNameFor } from './claim.ts';
+import { isTerminal } from './next-step.ts';
 import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
 import { validCondition } from './policy-status.ts';
 import { PlacementEngine } from './placement-engine.ts';
@@ -215,10 +216,20 @@ export class Controller {
       liveNodes.add(nodeNameFor(b.spec.pod.uid, attempt));
       if (b.status?.nodeName) liveNodes.add(b.status.nodeName);
     }
+    // Whatever the Berths say, a node a running pod is bound to is never taken from it.
+    for (const p of this.cluster.pods()) {
+      if (p.spec?.nodeName && !isTerminal(p)) liveNodes.add(p.spec.nodeName);
+    }
     const oldEnough = (t: string | Date | undefined) =>
       t !== undefined && Date.now() - new Date(t).getTime() > this.cfg.gcGraceMs;
     for (const instance of await this.cfg.provider.list()) {
-      if (liveClaims.has(instance.claimId) || !oldEnough(instance.launchedAt)) continue;
+      if (
+        liveClaims.has(instance.claimId) ||
+        liveNodes.has(instance.nodeName) ||
+        !oldEnough(instance.launchedAt)
+      ) {
+        continue;
+      }
       this.cfg.log.info(
         { instance: instance.id, node: instance.nodeName },
         'collecting an unclaimed machine',

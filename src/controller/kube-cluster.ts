@@ -158,6 +158,17 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   node(name: string): V1Node | undefined {
     return this.w.nodes.get(undefined, name);
   }
+  pods(): V1Pod[] {
+    return this.w.pods.list();
+  }
+  async readPod(namespace: string, name: string): Promise<V1Pod | undefined> {
+    try {
+      return await this.core.readNamespacedPod({ namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
   berths(): BerthObject[] {
     return this.w.berths.list() as unknown as BerthObject[];
   }

@@ -15,6 +15,9 @@ export interface ClusterView {
   berth(namespace: string, name: string): BerthObject | undefined;
   node(name: string): V1Node | undefined;
   berths(): BerthObject[];
+  pods(): V1Pod[];
+  /** The pod as the API server has it now (one read), for decisions a stale cache must not make. */
+  readPod(namespace: string, name: string): Promise<V1Pod | undefined>;
   nodes(): V1Node[];
   /** A PlacementPolicy's spec, undefined when absent. */
   policy(namespace: string, name: string): PolicySpec | undefined;

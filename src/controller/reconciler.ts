@@ -72,8 +72,24 @@ export class Reconciler {
     const pod = this.d.view.pod(namespace, name);
     const berth = this.d.view.berth(namespace, name);
     const step = nextStep({ pod, berth, readyNode: berth ? this.readyNode(berth) : undefined });
+    if (step.kind === 'teardown' && !pod && berth && (await this.stillRunning(berth))) {
+      // The cache lost sight of a pod the API server still runs: never take its machine for that.
+      this.d.log.warn({ key }, 'pod missing from the cache but alive; waiting for the watch');
+      this.d.requeueAfter(key, 1000);
+      return;
+    }
     if (step.kind !== 'nothing') this.d.log.debug({ key, step: step.kind }, 'reconcile');
     await this.act(key, step, pod, berth);
+  }
+
+  private async stillRunning(berth: BerthObject): Promise<boolean> {
+    const live = await this.d.view.readPod(berth.spec.pod.namespace, berth.spec.pod.name);
+    return (
+      live !== undefined &&
+      live.metadata?.uid === berth.spec.pod.uid &&
+      !live.metadata?.deletionTimestamp &&
+      !isTerminal(live)
+    );
   }
 
   private async act(

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
+import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset } from '../../policies/presets.ts';
 import { resolvePolicy } from '../../policies/validate.ts';
 import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
@@ -21,6 +22,7 @@ import {
   InputError,
   type Offering,
   type Policy,
+  type PriceMultipliers,
   type PricingAdapter,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
@@ -54,6 +56,8 @@ export interface RuntimeOptions {
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
   ledger?: CostLedger;
+  /** Price multipliers (negotiated discounts) for the embedded catalog; pass the same to a live adapter. */
+  multipliers?: PriceMultipliers;
   catalogDir?: string;
   log?: Logger;
 }
@@ -122,8 +126,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   );
   metrics.catalogAgeSeconds.set(Math.max(0, (Date.now() - newest) / 1000));
 
+  // Negotiated discounts apply to embedded and live prices alike.
+  const embedded = applyMultipliers(catalog.offerings, o.multipliers);
   // With live prices, decisions use the embedded catalog until the first fetch succeeds, then each new set.
-  let offerings: readonly Offering[] = catalog.offerings;
+  let offerings: readonly Offering[] = embedded;
   let current: Controller | undefined;
   const refreshing = new AbortController();
   const live = o.livePrices;
@@ -135,7 +141,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const prices = live
     ? startPriceRefresh({
         adapter: live.adapter,
-        fallback: () => catalog.offerings,
+        fallback: () => embedded,
         ...(live.intervalMs !== undefined ? { intervalMs: live.intervalMs } : {}),
         ...(live.retryMs !== undefined ? { retryMs: live.retryMs } : {}),
         onOfferings: (next, source) => {

@@ -1,5 +1,6 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
   GROUP,
   LABEL_CAPACITY_TYPE,
@@ -149,5 +150,30 @@ describe('controller: policies', () => {
     );
     const bound = await waitBerth(ns, 'thrifty', 'Bound', (b) => b.status?.phase === 'Bound');
     expect(bound.spec.offering?.pricePerHour).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('controller: negotiated prices', () => {
+  it('applies price multipliers to the catalog it decides with', async () => {
+    const scheduler = 'berth-discount';
+    const discounted = await startBerth({
+      schedulerName: scheduler,
+      multipliers: { capacityType: { 'on-demand': 0.5 } },
+    });
+    try {
+      const ns = await freshNamespace(core, 'discount');
+      const body = berthPod('p', { annotations: { 'berth.dev/policy': 'on-demand-only' } });
+      body.spec!.schedulerName = scheduler;
+      await core.createNamespacedPod({ namespace: ns, body });
+      const b = await waitBerth(ns, 'p', 'Bound', (x) => x.status?.phase === 'Bound');
+      const o = b.spec.offering!;
+      const listed = loadCatalog({ clouds: ['aws'], regions: ['us-east-1'] }).offerings.find(
+        (x) => x.id === o.id,
+      )!;
+      expect(o.capacityType).toBe('on-demand');
+      expect(o.pricePerHour).toBeCloseTo(listed.pricePerHour * 0.5, 10);
+    } finally {
+      await discounted.stop();
+    }
   });
 });
