@@ -20,6 +20,8 @@ import {
   usedShapes,
   hasSize,
   SKIP_ZERO_SIZE,
+  type ShapeResult,
+  shapeCache,
 } from './common.ts';
 import { normaliseGpuModel } from './gpu.ts';
 
@@ -79,8 +81,6 @@ export function awsGpu(
   return { count: Number((gpu.memoryMiB / full).toFixed(4)), model, memoryMiB: full };
 }
 
-export type ShapeResult = { shape: ShapeRow } | { skip: string };
-
 export const SKIP_NO_SPEC = 'no shape in the sources';
 export const SKIP_NO_ARCH = 'architecture unknown in the sources';
 export const SKIP_NON_KUBE_ARCH = 'no Kubernetes architecture (Mac or i386 only)';
@@ -126,19 +126,10 @@ const SPOT_REGIONS = new Set(['us-east-1']);
 export function buildAwsCatalog(input: AwsInputs): CloudFile {
   const skipped = new SkipLog();
   const whole = wholeGpuMemory(input.types.data);
-  const shapes = new Map<string, ShapeRow>();
-  const shapeOf = (type: string): ShapeRow | undefined => {
-    const known = shapes.get(type);
-    if (known) return known;
+  const { shapes, shapeOf } = shapeCache((type) => {
     const spec = input.types.data[type];
-    const result: ShapeResult = spec ? awsShape(type, spec, whole) : { skip: SKIP_NO_SPEC };
-    if ('skip' in result) {
-      skipped.add(result.skip, type);
-      return undefined;
-    }
-    shapes.set(type, result.shape);
-    return result.shape;
-  };
+    return spec ? awsShape(type, spec, whole) : { skip: SKIP_NO_SPEC };
+  }, skipped);
 
   const odSources = sourceList(input.onDemand.source);
   const odSourceOf = (region: string) => odSources.find((s) => s.regions?.includes(region)) ?? odSources[0];

@@ -2,14 +2,15 @@ import { CATALOG_FORMAT, type CloudFile, type PriceTable, type ShapeRow } from '
 import { type AzurePrices, type AzureSizeSpec, type AzureVmSizes, sourceList } from '../sources.ts';
 import {
   hasSize,
-  isoTime,
   SKIP_ZERO_SIZE,
   naturalCompare,
   SkipLog,
-  shortCommit,
   toKubeArch,
   toSourceRef,
   usedShapes,
+  priceOrigin,
+  type ShapeResult,
+  shapeCache,
 } from './common.ts';
 import { normaliseGpuModel } from './gpu.ts';
 
@@ -43,8 +44,6 @@ export function azureFamily(size: string): string {
   // Numeric parts (M-series `_2_v4` memory variants) are sizes, not families.
   return base + rest.filter((p) => !/^\d+$/.test(p)).join('');
 }
-
-export type ShapeResult = { shape: ShapeRow } | { skip: string };
 
 /**
  * A VM size as a shape. Constrained-core sizes (`E8-4s_v5`) get the vCPUs
@@ -82,32 +81,16 @@ export interface AzureInputs {
 
 export function buildAzureCatalog(input: AzureInputs): CloudFile {
   const skipped = new SkipLog();
-  const shapes = new Map<string, ShapeRow>();
-  const shapeOf = (size: string): ShapeRow | undefined => {
-    const known = shapes.get(size);
-    if (known) return known;
+  const { shapes, shapeOf } = shapeCache((size) => {
     const spec = input.vmSizes.data[size];
     const derivedSpec = spec ? undefined : input.vmSizes.derivedData?.[size];
-    const result: ShapeResult = spec
-      ? azureShape(size, spec, false)
-      : derivedSpec
-        ? azureShape(size, derivedSpec, true)
-        : { skip: SKIP_NO_SPEC };
-    if ('skip' in result) {
-      skipped.add(result.skip, size);
-      return undefined;
-    }
-    shapes.set(size, result.shape);
-    return result.shape;
-  };
+    if (spec) return azureShape(size, spec, false);
+    return derivedSpec ? azureShape(size, derivedSpec, true) : { skip: SKIP_NO_SPEC };
+  }, skipped);
 
   const priceSource = sourceList(input.prices.source)[0];
   if (!priceSource) throw new Error('azure/ondemand-prices.json has no source');
-  const observedAt = isoTime(
-    priceSource.generatedAt ?? priceSource.fileLastCommit?.date ?? '',
-    'azure/ondemand-prices.json',
-  );
-  const origin = `${priceSource.repo}@${shortCommit(priceSource.commit)}`;
+  const { observedAt, origin } = priceOrigin(priceSource, 'azure/ondemand-prices.json');
 
   const regions: CloudFile['regions'] = {};
   for (const region of Object.keys(input.prices.data).sort(naturalCompare)) {

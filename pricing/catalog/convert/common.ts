@@ -1,6 +1,7 @@
 import type { Arch } from '../../../src/model/index.ts';
 import { InputError } from '../../../src/model/index.ts';
-import type { SourceRef } from '../schema.ts';
+import type { ShapeRow, SourceRef } from '../schema.ts';
+import type { RawSource } from '../sources.ts';
 
 /**
  * Natural order (`m5.2xlarge` < `m5.12xlarge`), written out rather than
@@ -144,4 +145,35 @@ export const SKIP_ZERO_SIZE = 'vCPU or memory reported as 0 in the sources';
 /** A shape must have some CPU and some memory; the sources occasionally round a small size to 0. */
 export function hasSize(spec: { vcpu: number; memoryMiB: number }): boolean {
   return spec.vcpu > 0 && Math.round(spec.memoryMiB) > 0;
+}
+
+/** A machine's shape, or why the sources can't give one. */
+export type ShapeResult = { shape: ShapeRow } | { skip: string };
+
+/** Each type's shape worked out once; a type without one is logged as skipped and left out. */
+export function shapeCache(
+  resolve: (type: string) => ShapeResult,
+  skipped: SkipLog,
+): { shapes: Map<string, ShapeRow>; shapeOf: (type: string) => ShapeRow | undefined } {
+  const shapes = new Map<string, ShapeRow>();
+  const shapeOf = (type: string): ShapeRow | undefined => {
+    const known = shapes.get(type);
+    if (known) return known;
+    const result = resolve(type);
+    if ('skip' in result) {
+      skipped.add(result.skip, type);
+      return undefined;
+    }
+    shapes.set(type, result.shape);
+    return result.shape;
+  };
+  return { shapes, shapeOf };
+}
+
+/** When a price file's data dates from, and the repository@commit it came from. */
+export function priceOrigin(source: RawSource, file: string): { observedAt: string; origin: string } {
+  return {
+    observedAt: isoTime(source.generatedAt ?? source.fileLastCommit?.date ?? '', file),
+    origin: `${source.repo}@${shortCommit(source.commit)}`,
+  };
 }

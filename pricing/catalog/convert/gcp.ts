@@ -2,14 +2,15 @@ import { CATALOG_FORMAT, type CloudFile, type PriceTable, type ShapeRow } from '
 import { type GcpMachineTypes, type GcpPrices, type GcpTypeSpec, sourceList } from '../sources.ts';
 import {
   hasSize,
-  isoTime,
   SKIP_ZERO_SIZE,
   naturalCompare,
   SkipLog,
-  shortCommit,
   toKubeArch,
   toSourceRef,
   usedShapes,
+  priceOrigin,
+  type ShapeResult,
+  shapeCache,
 } from './common.ts';
 import { normaliseGpuModel } from './gpu.ts';
 
@@ -17,8 +18,6 @@ export const SKIP_TPU = 'TPU host (berth does not model TPUs)';
 export const SKIP_NO_ARCH = 'architecture unknown in the sources';
 export const SKIP_NO_SPEC = 'no shape in the sources';
 export const SKIP_GPU_UNKNOWN = 'GPU model or count unknown';
-
-export type ShapeResult = { shape: ShapeRow } | { skip: string };
 
 /**
  * A GCE machine type as a shape. The family is the series (`n2`, `e2`,
@@ -53,27 +52,14 @@ export interface GcpInputs {
 
 export function buildGcpCatalog(input: GcpInputs): CloudFile {
   const skipped = new SkipLog();
-  const shapes = new Map<string, ShapeRow>();
-  const shapeOf = (type: string): ShapeRow | undefined => {
-    const known = shapes.get(type);
-    if (known) return known;
+  const { shapes, shapeOf } = shapeCache((type) => {
     const spec = input.machineTypes.data[type];
-    const result: ShapeResult = spec ? gcpShape(spec) : { skip: SKIP_NO_SPEC };
-    if ('skip' in result) {
-      skipped.add(result.skip, type);
-      return undefined;
-    }
-    shapes.set(type, result.shape);
-    return result.shape;
-  };
+    return spec ? gcpShape(spec) : { skip: SKIP_NO_SPEC };
+  }, skipped);
 
   const priceSource = sourceList(input.prices.source)[0];
   if (!priceSource) throw new Error('gcp/prices.json has no source');
-  const observedAt = isoTime(
-    priceSource.generatedAt ?? priceSource.fileLastCommit?.date ?? '',
-    'gcp/prices.json',
-  );
-  const origin = `${priceSource.repo}@${shortCommit(priceSource.commit)}`;
+  const { observedAt, origin } = priceOrigin(priceSource, 'gcp/prices.json');
 
   const regions: CloudFile['regions'] = {};
   for (const region of Object.keys(input.prices.data).sort(naturalCompare)) {
