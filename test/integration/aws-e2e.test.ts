@@ -272,8 +272,6 @@ describe('berth on AWS (moto) end to end', () => {
     await waitInstanceGone(replacement!.InstanceId!);
   });
 
-  // Retried once: under heavy load moto has been seen to hold two machines for one claim (it ignores
-  // client tokens, and an SDK retry of a slow RunInstances is a second launch there). Noted for the team.
   it('a controller restarted in the middle of a launch does not buy a second machine', {
     retry: 1,
   }, async () => {
