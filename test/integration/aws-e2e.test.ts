@@ -272,9 +272,7 @@ describe('berth on AWS (moto) end to end', () => {
     await waitInstanceGone(replacement!.InstanceId!);
   });
 
-  it('a controller restarted in the middle of a launch does not buy a second machine', {
-    retry: 1,
-  }, async () => {
+  it('a controller restarted in the middle of a launch does not buy a second machine', async () => {
     const ns = await freshNamespace(core, 'aws-restart');
     const before = proxy.calls.length;
     // moto creates the machine at once; its answer reaches the controller only after the restart.
