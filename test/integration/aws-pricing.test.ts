@@ -13,7 +13,8 @@ import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { type PriceDataSource, startPriceRefresh } from '../../src/controller/price-refresh.ts';
 import type { Offering } from '../../src/model/index.ts';
-import { MOTO_CREDENTIALS, type MotoServer, startMotoServer } from './moto-server.ts';
+import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
+import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 import { type PriceListServer, type Product, startPriceListServer } from './price-list-server.ts';
 
 const REGION = 'us-east-1';
@@ -110,7 +111,7 @@ function adapter(over: Partial<AwsPricingAdapterOptions> = {}) {
     region: REGION,
     pricingEndpoint: prices.endpoint,
     ec2Endpoint: moto.endpoint,
-    credentials: MOTO_CREDENTIALS,
+    credentials: EMULATOR_CREDENTIALS,
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
     onWarning: (m) => warnings.push(m),
     ...over,
@@ -124,7 +125,7 @@ beforeAll(async () => {
   prices = await startPriceListServer({
     products: [...EC2_PRODUCTS.slice(0, 2), ...DECOYS, ...EC2_PRODUCTS.slice(2), ...ECS_PRODUCTS],
     pageSize: 4,
-    accessKeyId: MOTO_CREDENTIALS.accessKeyId,
+    accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
   });
 }, 90_000);
 
@@ -197,7 +198,7 @@ describe('the AWS pricing adapter against a local Price List server and a real m
   });
 
   it('prices spot per zone from moto, in exactly the zones EC2 offers the type, with the embedded band', async () => {
-    const ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS });
+    const ec2 = new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
     const offered = await ec2.send(
       new DescribeInstanceTypeOfferingsCommand({
         LocationType: 'availability-zone',
@@ -319,8 +320,8 @@ describe('the AWS pricing adapter against a local Price List server and a real m
           // The SDK's default chain, as a person runs it; never the instance metadata service.
           env: {
             ...process.env,
-            AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+            AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
             AWS_EC2_METADATA_DISABLED: 'true',
           },
           timeout: 120_000,

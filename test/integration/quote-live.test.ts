@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveAwsOfferings, quoteIndex, quoteManifests } from '../../src/cli/quote.ts';
-import { MOTO_CREDENTIALS, type MotoServer, startMotoServer } from './moto-server.ts';
+import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
+import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
 
 /** `berth quote --live-prices`: the AWS adapter's prices, against a local Price List server and moto's EC2. */
@@ -19,8 +20,8 @@ describe('quote with live AWS prices', () => {
   let moto: MotoServer;
   let prices: PriceListServer;
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
     moto = await startMotoServer();
     // A live price well under the embedded one for m5.large, so a live quote picks it.
@@ -30,7 +31,7 @@ describe('quote with live AWS prices', () => {
         ec2Product('c5.xlarge', '0.1700000000', REGION),
       ],
       pageSize: 100,
-      accessKeyId: MOTO_CREDENTIALS.accessKeyId,
+      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
     });
   }, 60_000);
   afterAll(async () => {
