@@ -13,7 +13,6 @@ import {
   type Claim,
   type InterruptionNotice,
   type Offering,
-  offeringId,
 } from '../../src/model/index.ts';
 import { AwsAccessError } from '../../providers/aws/errors.ts';
 import { startMotoServer, type MotoServer } from '../../providers/aws/moto-server.ts';
@@ -26,6 +25,7 @@ import {
 import { nodeRegistrationOf } from '../../providers/aws/user-data.ts';
 import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
 import { waitFor } from './helpers.ts';
+import { testOffering } from '../fixtures/offering.ts';
 
 const CLUSTER = 'provider-test';
 const fastRetry = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
@@ -56,21 +56,7 @@ function provider(
 }
 
 function offering(over: Partial<Offering> = {}): Offering {
-  const base: Omit<Offering, 'id'> = {
-    cloud: 'aws',
-    region: 'us-east-1',
-    instanceType: 'm5.large',
-    family: 'm5',
-    capacityType: 'spot',
-    cpu: 2000,
-    memoryMiB: 8192,
-    arch: 'amd64',
-    pricePerHour: 0.04,
-    source: { kind: 'embedded', origin: 'test', estimated: false },
-    observedAt: '2025-01-01T00:00:00Z',
-    ...over,
-  };
-  return { id: offeringId(base), ...base };
+  return testOffering(over);
 }
 
 let seq = 0;

@@ -18,7 +18,6 @@ import {
   LABEL_REGION,
   LABEL_ZONE,
   type Offering,
-  offeringId,
   TAINT_DEDICATED,
 } from '../../src/model/index.ts';
 import { nodeAllocatable } from '../../src/placement/node-reserved.ts';
@@ -28,28 +27,13 @@ import {
   type LocalProviderOptions,
 } from '../../providers/local/provider.ts';
 import { kubeConfig, waitFor } from './helpers.ts';
+import { testOffering } from '../fixtures/offering.ts';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 
 function offering(overrides: Partial<Offering> = {}): Offering {
-  const base: Omit<Offering, 'id'> = {
-    cloud: 'aws',
-    region: 'us-east-1',
-    zone: 'us-east-1a',
-    instanceType: 'm5.large',
-    family: 'm5',
-    capacityType: 'spot',
-    cpu: 2000,
-    memoryMiB: 8192,
-    arch: 'amd64',
-    pricePerHour: 0.04,
-    maxPods: 29,
-    source: { kind: 'embedded', origin: 'test', estimated: false },
-    observedAt: '2025-01-01T00:00:00Z',
-    ...overrides,
-  };
-  return { id: offeringId(base), ...base };
+  return testOffering({ zone: 'us-east-1a', maxPods: 29, ...overrides });
 }
 
 function claim(o: Offering = offering()): Claim {

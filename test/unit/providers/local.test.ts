@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Offering, offeringId } from '../../../src/model/index.ts';
+import type { Offering } from '../../../src/model/index.ts';
 import { createFailureRules } from '../../../providers/local/failures.ts';
 import { createInterruptions } from '../../../providers/local/interruptions.ts';
 import { nodeNameOf, providerIdFor, toQuantity } from '../../../providers/local/node-object.ts';
+import { testOffering } from '../../fixtures/offering.ts';
 
 function offering(overrides: Partial<Offering> = {}): Offering {
-  const base: Omit<Offering, 'id'> = {
-    cloud: 'aws',
-    region: 'us-east-1',
-    instanceType: 'm5.large',
-    family: 'm5',
-    capacityType: 'spot',
-    cpu: 2000,
-    memoryMiB: 8192,
-    arch: 'amd64',
-    pricePerHour: 0.04,
-    source: { kind: 'embedded', origin: 'test', estimated: false },
-    observedAt: '2025-01-01T00:00:00Z',
-    ...overrides,
-  };
-  return { id: offeringId(base), ...base };
+  return testOffering(overrides);
 }
 
 describe('local provider: node quantities and ids', () => {

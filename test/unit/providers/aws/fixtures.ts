@@ -1,27 +1,9 @@
-import {
-  type AwsProviderConfig,
-  type Claim,
-  type Offering,
-  offeringId,
-} from '../../../../src/model/index.ts';
+import type { AwsProviderConfig, Claim, Offering } from '../../../../src/model/index.ts';
 import { claimFor } from '../../../../src/controller/claim.ts';
+import { testOffering } from '../../../fixtures/offering.ts';
 
 export function offering(overrides: Partial<Offering> = {}): Offering {
-  const base: Omit<Offering, 'id'> = {
-    cloud: 'aws',
-    region: 'us-east-1',
-    instanceType: 'm5.large',
-    family: 'm5',
-    capacityType: 'spot',
-    cpu: 2000,
-    memoryMiB: 8192,
-    arch: 'amd64',
-    pricePerHour: 0.04,
-    source: { kind: 'embedded', origin: 'test', estimated: false },
-    observedAt: '2025-01-01T00:00:00Z',
-    ...overrides,
-  };
-  return { id: offeringId(base), ...base };
+  return testOffering(overrides);
 }
 
 export const POD_UID = '6f1c2d3e-4b5a-4c6d-8e7f-001122334455';
