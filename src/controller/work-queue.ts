@@ -5,9 +5,16 @@
  */
 export interface WorkQueueOptions {
   concurrency: number;
+  /** First retry delay after a failure; doubled up to maxDelayMs (default 200 ms and 5 s). */
   baseDelayMs?: number;
   maxDelayMs?: number;
 }
+
+/**
+ * A key that failed through an API server outage would otherwise wait out a
+ * long doubled delay after the server is back; a few seconds keeps recovery quick.
+ */
+export const MAX_RETRY_DELAY_MS = 5_000;
 
 export type Handler = (key: string, signal: AbortSignal) => Promise<void>;
 
@@ -18,6 +25,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Retries after a failure, apart from `timers`: a long check-later must never hold back a retry. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
   private active = 0;
   private stopped = false;
   private paused: boolean;
@@ -80,8 +89,20 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of [...this.timers.values(), ...this.retries.values()]) clearTimeout(t);
     this.timers.clear();
+    this.retries.clear();
+  }
+
+  private retryAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.retries.get(key));
+    const timer = setTimeout(() => {
+      this.retries.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.retries.set(key, timer);
   }
 
   private pump(): void {
@@ -105,7 +126,10 @@ export class WorkQueue {
       this.onError(key, err);
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
-      this.addAfter(key, backoff(n, this.options.baseDelayMs ?? 200, this.options.maxDelayMs ?? 30_000));
+      this.retryAfter(
+        key,
+        backoff(n, this.options.baseDelayMs ?? 200, this.options.maxDelayMs ?? MAX_RETRY_DELAY_MS),
+      );
     } finally {
       this.running.delete(key);
       this.active -= 1;

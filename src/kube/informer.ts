@@ -7,6 +7,9 @@
  * event). What it does not do is survive any other error: it calls its error
  * handlers and stops for good. This wrapper restarts it with backoff, so a
  * controller's view heals after an API server restart or a network blip.
+ * The backoff is capped at a few seconds and starts afresh on any sign of
+ * health (a list, a watch that connects, an event), so an API server that
+ * comes back is seen within seconds, not after a long doubled wait.
  * (A restart resumes from the last resourceVersion; if that has expired the
  * 410 path re-lists, and objects deleted meanwhile are reported as deleted.)
  */
@@ -49,9 +52,35 @@ export interface WatchOptions {
    */
   model?: string;
   logger?: Logger;
-  /** First restart delay after an error; doubled up to maxBackoffMs. */
+  /** First restart delay after an error; doubled up to maxBackoffMs (default 250 ms and 2 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+}
+
+/**
+ * The delay before each restart of a failed watch: doubling from `minMs`,
+ * never above `maxMs`, and back to `minMs` on `reset()` (any success).
+ */
+export class RestartBackoff {
+  private delay: number;
+
+  constructor(
+    private readonly minMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.delay = minMs;
+  }
+
+  /** The delay for this failure; the next one waits twice as long, up to the cap. */
+  next(): number {
+    const current = this.delay;
+    this.delay = Math.min(this.delay * 2, this.maxMs);
+    return current;
+  }
+
+  reset(): void {
+    this.delay = this.minMs;
+  }
 }
 
 export interface ResourceWatch<T> {
@@ -86,16 +115,16 @@ export function watchResources<T extends Watchable>(
 ): ResourceWatch<T> {
   const logger = options.logger ?? defaultLogger;
   const label = options.name ?? path;
-  const minBackoff = options.minBackoffMs ?? 500;
-  const maxBackoff = options.maxBackoffMs ?? 30_000;
+  // A short cap: an API server that restarts answers 429s and refused connections for a few
+  // seconds, and a long doubled wait after that would keep the controller blind well past it.
+  const backoff = new RestartBackoff(options.minBackoffMs ?? 250, options.maxBackoffMs ?? 2_000);
 
   // Our own cache, fed by the callbacks, so onUpdate can be given the old object.
   const cache = new Map<string, T>();
   let synced = false;
   let stopped = false;
-  let backoff = minBackoff;
   let restartTimer: NodeJS.Timeout | undefined;
-  let startedAt = Date.now();
+  let failures = 0;
   let resolveSynced: () => void = () => {};
   const syncedPromise = new Promise<void>((resolve) => {
     resolveSynced = resolve;
@@ -116,7 +145,7 @@ export function watchResources<T extends Watchable>(
   }> => {
     const list = await listFn();
     if (options.model) for (const item of list.items) listed.add(item);
-    backoff = minBackoff;
+    backoff.reset();
     if (!synced) {
       // ListWatch fills its cache synchronously after this resolves; setImmediate runs after that.
       setImmediate(() => {
@@ -139,6 +168,7 @@ export function watchResources<T extends Watchable>(
 
   // An add or an update is whichever our cache says: a relist reports objects it already had as adds.
   const upsert = (o: KubernetesObject) => {
+    backoff.reset();
     const obj = typed(o);
     const key = objectKey(obj);
     const old = cache.get(key);
@@ -149,6 +179,7 @@ export function watchResources<T extends Watchable>(
   informer.on('add', upsert);
   informer.on('update', upsert);
   informer.on('delete', (o) => {
+    backoff.reset();
     const obj = typed(o);
     const key = objectKey(obj);
     const old = cache.get(key);
@@ -157,18 +188,23 @@ export function watchResources<T extends Watchable>(
   });
   informer.on('error', (err: unknown) => {
     if (stopped) return; // aborting our own request on stop() reports an error too
-    // A watch that ran fine for a while before failing starts its backoff afresh.
-    if (Date.now() - startedAt > 2 * maxBackoff) backoff = minBackoff;
-    logger.warn({ watch: label, err: describeError(err), retryInMs: backoff }, 'watch failed; restarting');
+    failures += 1;
+    const delay = backoff.next();
+    logger.warn({ watch: label, err: describeError(err), retryInMs: delay }, 'watch failed; restarting');
     clearTimeout(restartTimer);
     restartTimer = setTimeout(() => {
       if (stopped) return;
-      startedAt = Date.now();
-      informer.start().catch((e: unknown) => {
-        logger.warn({ watch: label, err: describeError(e) }, 'watch restart failed');
-      });
-    }, backoff);
-    backoff = Math.min(backoff * 2, maxBackoff);
+      const before = failures;
+      informer
+        .start()
+        .then(() => {
+          // No error while listing and connecting: the watch is up, so the next failure starts afresh.
+          if (failures === before) backoff.reset();
+        })
+        .catch((e: unknown) => {
+          logger.warn({ watch: label, err: describeError(e) }, 'watch restart failed');
+        });
+    }, delay);
   });
 
   informer.start().catch((err: unknown) => {

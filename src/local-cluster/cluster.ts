@@ -185,6 +185,44 @@ export async function stopCluster(state: ClusterState): Promise<void> {
   await rm(state.dir, { recursive: true, force: true });
 }
 
+/**
+ * Kills one component with SIGKILL, as a crash would, waits `downMs`, and
+ * starts it again with the same binary, arguments (so the same ports) and
+ * log; the new PID goes into the state. Resolves once it is healthy, with
+ * when it was killed and when it answered again. For fault tests.
+ */
+export async function restartComponent(
+  state: ClusterState,
+  component: Component,
+  options: { downMs?: number; readyTimeoutMs?: number } = {},
+): Promise<{ killedAt: number; readyAt: number }> {
+  const index = state.processes.findIndex((p) => p.component === component);
+  const old = state.processes[index];
+  if (!old?.args) {
+    throw new ClusterError(
+      component,
+      'no recorded arguments to restart it with',
+      undefined,
+      'recreate the cluster',
+    );
+  }
+  if (isOurs(old)) process.kill(old.pid, 'SIGKILL');
+  await stopProcess(old, 5_000); // returns once it has exited
+  const killedAt = Date.now();
+  if (options.downMs) await sleep(options.downMs);
+  const started = startProcess(component, old.binary, old.args, old.log);
+  state.processes[index] = started.record;
+  await writeState(state);
+  const tls =
+    component === 'kube-apiserver'
+      ? await readAdminTls(state)
+      : component === 'etcd'
+        ? {}
+        : { insecure: true };
+  await waitHealthy(started, state.health[component], tls, Date.now() + (options.readyTimeoutMs ?? 60_000));
+  return { killedAt, readyAt: Date.now() };
+}
+
 export async function clusterStatus(state: ClusterState): Promise<ComponentStatus[]> {
   const admin = await readAdminTls(state);
   return Promise.all(

@@ -8,6 +8,8 @@ export interface ProcessRecord {
   component: Component;
   pid: number;
   binary: string;
+  /** What it was started with, so it can be restarted the same way (absent in older state files). */
+  args?: string[];
   log: string;
 }
 
@@ -32,7 +34,7 @@ export function startProcess(component: Component, binary: string, args: string[
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : null)));
     child.on('error', () => resolve(127));
   });
-  return { record: { component, pid: child.pid, binary, log }, child, exited };
+  return { record: { component, pid: child.pid, binary, args, log }, child, exited };
 }
 
 /** True only if the PID is alive AND still runs the binary we started (PIDs get reused). */

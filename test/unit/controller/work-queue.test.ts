@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoff, WorkQueue } from '../../../src/controller/work-queue.ts';
+import { backoff, MAX_RETRY_DELAY_MS, WorkQueue } from '../../../src/controller/work-queue.ts';
 import { UnavailableOfferings } from '../../../src/controller/unavailable.ts';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
@@ -67,6 +67,29 @@ describe('WorkQueue', () => {
     for (let i = 0; i < 50 && attempts < 3; i++) await tick(5);
     expect(attempts).toBe(3);
     expect(errors).toEqual(['x', 'x']);
+  });
+
+  it('retries a failure after its backoff even while a long check-later is pending for the key', async () => {
+    let attempts = 0;
+    const q = new WorkQueue(
+      async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('API server unreachable');
+      },
+      { concurrency: 1, baseDelayMs: 5 },
+      new AbortController().signal,
+    );
+    // e.g. the reconciler's ready timeout, minutes away
+    q.addAfter('x', 60_000);
+    q.add('x');
+    for (let i = 0; i < 50 && attempts < 2; i++) await tick(5);
+    expect(attempts).toBe(2);
+    q.stop();
+  });
+
+  it('caps the retry delay at a few seconds by default', () => {
+    expect(MAX_RETRY_DELAY_MS).toBeLessThanOrEqual(5_000);
+    expect(backoff(30, 200, MAX_RETRY_DELAY_MS)).toBe(MAX_RETRY_DELAY_MS);
   });
 
   it('backoff doubles up to its ceiling', () => {
