@@ -11,6 +11,7 @@ import {
 } from '../model/index.ts';
 import type { Metrics } from '../server/metrics.ts';
 import { nodeNameFor } from './claim.ts';
+import { runningTotals } from './gauges.ts';
 import { isTerminal } from './next-step.ts';
 import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
 import { validCondition } from './policy-status.ts';
@@ -277,11 +278,9 @@ export class Controller {
     const { nodes, pricePerHour } = this.cfg.metrics;
     nodes.reset();
     pricePerHour.reset();
-    for (const b of this.cluster.berths()) {
-      const o = b.spec.offering;
-      if (b.status?.phase !== 'Bound' || !o) continue;
-      nodes.inc({ capacity_type: o.capacityType });
-      pricePerHour.inc({ capacity_type: o.capacityType }, o.pricePerHour);
+    for (const [capacityType, t] of runningTotals(this.cluster.berths())) {
+      nodes.set({ capacity_type: capacityType }, t.nodes);
+      pricePerHour.set({ capacity_type: capacityType }, t.pricePerHour);
     }
   }
 }

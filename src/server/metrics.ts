@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The controller's Prometheus metrics, on a registry of its own (several controllers may share a process in tests). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'berth_process_' });
+  // Unprefixed, as every Prometheus client names them (process_*, nodejs_*), so stock dashboards work.
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     decisionSeconds: new Histogram({
@@ -25,7 +26,8 @@ export function createMetrics() {
       registers: [registry],
     }),
     pricePerHour: new Gauge({
-      name: 'berth_running_price_per_hour_dollars',
+      // Unit last (Prometheus naming): a price per hour, in dollars.
+      name: 'berth_nodes_hourly_price_dollars',
       help: 'Sum of the hourly price of the nodes berth runs now, by capacity type',
       labelNames: ['capacity_type'],
       registers: [registry],
@@ -43,7 +45,8 @@ export function createMetrics() {
     }),
     catalogAgeSeconds: new Gauge({
       name: 'berth_catalog_age_seconds',
-      help: 'Age of the price data the controller decides with',
+      help: 'Age of the oldest price data in use, by cloud and capacity type',
+      labelNames: ['cloud', 'capacity_type'],
       registers: [registry],
     }),
     apiWrites: new Counter({

@@ -10,6 +10,7 @@ import { createLocalProvider, type LocalProvider } from '../../providers/local/p
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
 import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
+import { catalogAges } from '../controller/catalog-age.ts';
 import { type PriceRefresh, startPriceRefresh } from '../controller/price-refresh.ts';
 import { createMemoryLedger } from '../cost/memory-ledger.ts';
 import { type LeaderElector, startLeaderElection } from '../kube/leader.ts';
@@ -121,15 +122,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
       `the catalog has no offerings for ${o.cloud} ${o.region}: check --cloud and --region (berth catalog info lists them)`,
     );
   }
-  const newest = Math.max(
-    ...catalog.metadata.tables.map((t) => Date.parse(t.observedAt)).filter(Number.isFinite),
-  );
-  metrics.catalogAgeSeconds.set(Math.max(0, (Date.now() - newest) / 1000));
-
   // Negotiated discounts apply to embedded and live prices alike.
   const embedded = applyMultipliers(catalog.offerings, o.multipliers);
   // With live prices, decisions use the embedded catalog until the first fetch succeeds, then each new set.
   let offerings: readonly Offering[] = embedded;
+  const reportCatalogAge = () => {
+    metrics.catalogAgeSeconds.reset();
+    for (const a of catalogAges(offerings, Date.now()))
+      metrics.catalogAgeSeconds.set({ cloud: a.cloud, capacity_type: a.capacityType }, a.seconds);
+  };
+  reportCatalogAge();
+  const ageTimer = setInterval(reportCatalogAge, 60_000);
+  ageTimer.unref();
   let current: Controller | undefined;
   const refreshing = new AbortController();
   const live = o.livePrices;
@@ -147,9 +151,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         onOfferings: (next, source) => {
           offerings = next;
           current?.replaceOfferings(next);
+          reportCatalogAge();
           log.info({ source, offerings: next.length }, 'prices in use');
         },
-        onAgeSeconds: (seconds) => metrics.catalogAgeSeconds.set(seconds),
         log,
         signal: refreshing.signal,
       })
@@ -257,6 +261,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     controller: () => current,
     leading: () => leadingPromise,
     async stop() {
+      clearInterval(ageTimer);
       own.abort();
       refreshing.abort();
       if (elector) await elector.release();
