@@ -1,3 +1,4 @@
+import type { NodeSettings } from './claim.ts';
 import type { CapacityType, Cloud, PriceSource } from './offering.ts';
 
 /**
@@ -41,6 +42,8 @@ export interface BerthSpec {
   offering?: PlacedOffering;
   /** Ranked next choices, tried in order on capacity errors. */
   fallbacks: PlacedOffering[];
+  /** How the chosen machine is launched (root volume, kubelet maxPods); absent for serverless. */
+  node?: NodeSettings;
   explanation: string;
   /** The pod's labels at placement, for cost by label. */
   podLabels?: Record<string, string>;

@@ -7,6 +7,17 @@ export interface Taint {
   effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 }
 
+/**
+ * How a dedicated machine is launched for its pod, decided by placement and
+ * carried by the Claim so the provider launches exactly what was priced.
+ */
+export interface NodeSettings {
+  /** Root volume size in GiB: the pod's ephemeral storage plus the image and system reserve. */
+  rootVolumeGiB: number;
+  /** The kubelet's maxPods: the pod, the DaemonSets that follow it and a small margin. */
+  maxPods: number;
+}
+
 /** A request to a provider for one machine, keyed by the Berth's identity. */
 export interface Claim {
   /** The Berth's uid: launching twice with the same id yields the same machine. */
@@ -17,6 +28,8 @@ export interface Claim {
   offering: Offering;
   labels: Readonly<Record<string, string>>;
   taints: readonly Taint[];
+  /** How to launch the machine; absent means the provider's defaults (20 GiB, the offering's maxPods). */
+  node?: NodeSettings;
 }
 
 export type InstanceState = 'pending' | 'running' | 'terminating' | 'terminated';

@@ -1,3 +1,4 @@
+import type { NodeSettings } from './claim.ts';
 import type { Offering } from './offering.ts';
 import type { Resources } from './resources.ts';
 
@@ -28,6 +29,12 @@ export interface Candidate {
   effectivePricePerHour: number;
   /** Serverless only: the shape the request was rounded up to. */
   serverlessShape?: { cpu: number; memoryMiB: number };
+  /** Machines only: how the node is launched (root volume, kubelet maxPods); carried to the Claim. */
+  node?: NodeSettings;
+  /** Machines only: the root volume's share of `pricePerHour` (the cloud's block-storage rate). */
+  rootVolumePricePerHour?: number;
+  /** Burstable machines only: the CPU credits the pod's request above the baseline costs, in `pricePerHour`. */
+  cpuCreditPricePerHour?: number;
   /**
    * Regional offering only, when the policy or the pod restricts zones: launch
    * in one of these (the offering itself could land in any zone of its region).
@@ -43,7 +50,8 @@ export type RejectReason =
   | 'selector'
   | 'unavailable'
   | 'over-max-price'
-  | 'serverless-limit';
+  | 'serverless-limit'
+  | 'burstable';
 
 /**
  * Why one offering was ruled out, kept as data so the hot path never formats
@@ -57,6 +65,8 @@ export interface Rejection {
   wanted?: string | number;
   /** What the offering has. */
   actual?: string | number;
+  /** Where in the pod the rule was broken, e.g. `spec.containers[1].securityContext.privileged`. */
+  field?: string;
 }
 
 export interface Miss {

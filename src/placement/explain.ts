@@ -1,5 +1,6 @@
 import type { Candidate, Decision, Offering, RejectReason, Rejection } from '../model/index.ts';
 import { formatCpu, formatQuantity, formatResources } from './quantity.ts';
+import { FEATURE_WORDS, type PodFeature } from './serverless-limits.ts';
 
 /** Words for a decision: one line a person reads in an Event, a log or the CLI. */
 
@@ -42,15 +43,28 @@ export function describeRejection(r: Rejection): string {
         ? `has GPUs (${r.actual}) the pod doesn't use`
         : `gpuModels allows ${r.wanted}, has ${r.actual}`;
     case 'serverless-limit':
-      return r.rule === 'shape'
-        ? `bigger than any serverless shape: needs ${r.wanted}, ${r.actual}`
-        : `serverless can't provide ${r.rule}`;
+      return describeServerlessLimit(r);
     case 'selector':
       return `pod requires ${r.rule}, node would have ${r.actual}`;
     default:
       return r.wanted === undefined
         ? `${r.rule}: ${r.actual}`
         : `${r.rule} allows ${r.wanted}, is ${r.actual}`;
+  }
+}
+
+/** e.g. `fargate: privileged containers are not supported (spec.containers[1].securityContext.privileged)`. */
+function describeServerlessLimit(r: Rejection): string {
+  if (r.rule in FEATURE_WORDS) return `${r.actual}: ${FEATURE_WORDS[r.rule as PodFeature]} (${r.field})`;
+  switch (r.rule) {
+    case 'shape':
+      return `bigger than any serverless shape: needs ${r.wanted}, ${r.actual}`;
+    case 'platform':
+      return `serverless platform ${r.actual} has no documented limits, so berth never places pods there`;
+    case 'ephemeral-storage':
+      return `${r.actual}: ephemeral-storage ${amount(r.rule, r.wanted)} is over the platform's ${r.field}`;
+    default:
+      return `serverless can't provide ${r.rule}`;
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type Rejection,
   type Resources,
 } from '../model/index.ts';
+import { limitsOf, type PodFeature, type PodFeatures } from './serverless-limits.ts';
 
 /**
  * Serverless platforms run one pod per slice and offer only CPU and memory
@@ -59,19 +60,71 @@ export function serverlessQuote(
   return best;
 }
 
-/** Why `serverlessQuote` gave nothing, for the rejected counts and the nearest misses. */
-export function serverlessRejection(request: Resources, o: Offering): Rejection | undefined {
-  if (!o.serverless) return { reason: 'serverless-limit', rule: 'pricing', actual: 'no serverless pricing' };
+function largestShape(o: Offering): { cpu: number; memoryMiB: number } {
+  return (o.serverless?.shapes ?? []).reduce(
+    (m, r) => ({ cpu: Math.max(m.cpu, r.cpu), memoryMiB: Math.max(m.memoryMiB, r.memoryMaxMiB) }),
+    { cpu: 0, memoryMiB: 0 },
+  );
+}
+
+/**
+ * Whether the platform may run this pod at all, by its documented limits
+ * (placement/serverless-limits): the first rule the pod breaks, naming the
+ * platform and the field, or undefined. Judged before any price.
+ */
+export function serverlessEligibility(
+  request: Resources,
+  o: Offering,
+  features: PodFeatures,
+): Rejection | undefined {
+  const limits = limitsOf(o.family);
+  if (!limits) {
+    return { reason: 'serverless-limit', rule: 'platform', actual: o.family, wanted: 'documented limits' };
+  }
+  for (const feature in features) {
+    const f = feature as PodFeature;
+    if (limits.unsupported.has(f)) {
+      return { reason: 'serverless-limit', rule: f, actual: limits.name, field: features[f] };
+    }
+  }
   const unsupported = unsupportedResource(request);
   if (unsupported !== undefined) {
     return { reason: 'serverless-limit', rule: unsupported, wanted: request[unsupported], actual: 0 };
   }
+  const storage = request[EPHEMERAL_STORAGE] ?? 0;
+  if (storage > limits.maxEphemeralStorageGiB * 1024 * MiB) {
+    return {
+      reason: 'serverless-limit',
+      rule: EPHEMERAL_STORAGE,
+      wanted: storage,
+      actual: limits.name,
+      field: `at most ${limits.maxEphemeralStorageGiB}Gi`,
+    };
+  }
+  const want = withOverhead(request, o);
+  if (want && (want.cpu > limits.maxCpu || want.memoryMiB > limits.maxMemoryMiB)) {
+    return {
+      reason: 'serverless-limit',
+      rule: 'shape',
+      wanted: `${want.cpu}m/${want.memoryMiB}Mi`,
+      actual: `${limits.name} runs at most ${limits.maxCpu}m/${limits.maxMemoryMiB}Mi`,
+    };
+  }
+  return undefined;
+}
+
+/** Why the pod gets no quote on this platform (not eligible, or bigger than any shape), for counts and misses. */
+export function serverlessRejection(
+  request: Resources,
+  o: Offering,
+  features: PodFeatures,
+): Rejection | undefined {
+  if (!o.serverless) return { reason: 'serverless-limit', rule: 'pricing', actual: 'no serverless pricing' };
+  const ineligible = serverlessEligibility(request, o, features);
+  if (ineligible) return ineligible;
   if (serverlessQuote(request, o)) return undefined;
   const want = withOverhead(request, o);
-  const largest = o.serverless.shapes.reduce(
-    (m, r) => ({ cpu: Math.max(m.cpu, r.cpu), memoryMiB: Math.max(m.memoryMiB, r.memoryMaxMiB) }),
-    { cpu: 0, memoryMiB: 0 },
-  );
+  const largest = largestShape(o);
   return {
     reason: 'serverless-limit',
     rule: 'shape',

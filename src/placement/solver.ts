@@ -37,6 +37,7 @@ import {
 } from './filters.ts';
 import { compareCandidates, effectivePrice } from './rank.ts';
 import { serverlessQuote, serverlessRejection } from './serverless.ts';
+import { type PodFeatures, podFeatures } from './serverless-limits.ts';
 
 /**
  * The decision: of the offerings that fit the pod and that its policy and
@@ -58,6 +59,8 @@ interface Walk {
   gpus: number;
   constraint: NodeConstraint | undefined;
   unavailable: ReadonlySet<string> | undefined;
+  /** What the pod uses that some serverless platforms don't allow (privileged, host network, ...). */
+  features: PodFeatures;
   keep: number;
   /** Best first, at most `keep`. */
   ranked: Candidate[];
@@ -165,7 +168,7 @@ function walkServerless(w: Walk, offerings: readonly Offering[], request: Resour
       checkFamily(o, w.policy) ??
       checkInstanceType(o, w.policy) ??
       (w.constraint?.shapeOnly ? checkSelector(o, w.constraint) : undefined) ??
-      serverlessRejection(request, o);
+      serverlessRejection(request, o, w.features);
     if (rule) {
       reject(w, rule.reason, 1);
       continue;
@@ -238,6 +241,7 @@ function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
     }
   }
   for (const o of index.serverless) {
+    if (serverlessRejection(request, o, w.features)) continue; // no policy change would help
     const quote = serverlessQuote(request, o);
     if (!quote) continue;
     const fails = [
@@ -352,6 +356,7 @@ export function decide(input: {
     gpus: gpuCountOf(need),
     constraint,
     unavailable: input.unavailable,
+    features: index.serverless.length > 0 ? podFeatures(input.podSpec, sizing.daemonSets) : {},
     keep: 1 + Math.max(0, Math.floor(input.fallbacks ?? DEFAULT_FALLBACKS)),
     ranked: [],
     rejected: {},

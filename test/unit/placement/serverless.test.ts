@@ -32,17 +32,19 @@ describe('serverlessQuote', () => {
   it('gives nothing above the largest shape', () => {
     expect(serverlessQuote({ cpu: 16001, memory: GiB }, fargate())).toBeUndefined();
     expect(serverlessQuote({ cpu: 1000, memory: 120 * GiB }, fargate())).toBeUndefined();
-    expect(serverlessRejection({ cpu: 16001, memory: GiB }, fargate())).toMatchObject({
+    expect(serverlessRejection({ cpu: 16001, memory: GiB }, fargate(), {})).toMatchObject({
       reason: 'serverless-limit',
       rule: 'shape',
     });
   });
   it('gives nothing for GPUs or other extended resources, but accepts disk and pod count', () => {
     expect(serverlessQuote({ cpu: 500, 'nvidia.com/gpu': 1 }, fargate())).toBeUndefined();
-    expect(serverlessRejection({ cpu: 500, 'nvidia.com/gpu': 1 }, fargate())?.rule).toBe('nvidia.com/gpu');
+    expect(serverlessRejection({ cpu: 500, 'nvidia.com/gpu': 1 }, fargate(), {})?.rule).toBe(
+      'nvidia.com/gpu',
+    );
     expect(serverlessQuote({ cpu: 500, 'example.com/dongle': 1 }, fargate())).toBeUndefined();
     expect(serverlessQuote({ cpu: 500, 'ephemeral-storage': GiB, pods: 1 }, fargate())).toBeDefined();
-    expect(serverlessRejection({ cpu: 500 }, fargate())).toBeUndefined();
+    expect(serverlessRejection({ cpu: 500 }, fargate(), {})).toBeUndefined();
   });
   it('gives nothing for an offering without serverless pricing', () => {
     expect(
