@@ -20,6 +20,19 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          // Its own control plane, whose API server it kills: after the others, so none of them
+          // shares the CPU with it or sees its outage. Short by default; BERTH_CHAOS=full is the long run.
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          // Each scenario stops by itself well within this.
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { installCrds } from '../../src/kube/crds.ts';
-import { ANNOTATION_COMPLETE_AFTER, BERTH_PLURAL, type BerthObject, GROUP } from '../../src/model/index.ts';
+import { BERTH_PLURAL, type BerthObject, GROUP } from '../../src/model/index.ts';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../src/server/runtime.ts';
 import { kubeConfig, waitFor } from './helpers.ts';
+
+export { berthPod } from '../fixtures/berth-pod.ts';
 
 export const kc = kubeConfig();
 export const core = kc.makeApiClient(CoreV1Api);
@@ -30,39 +32,6 @@ export async function startBerth(over: Partial<RuntimeOptions> = {}): Promise<Ru
     log: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     ...over,
   });
-}
-
-export function berthPod(
-  name: string,
-  over: {
-    completeAfter?: string;
-    cpu?: string;
-    memory?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  } = {},
-): V1Pod {
-  return {
-    metadata: {
-      name,
-      labels: over.labels,
-      annotations: {
-        ...(over.completeAfter ? { [ANNOTATION_COMPLETE_AFTER]: over.completeAfter } : {}),
-        ...over.annotations,
-      },
-    },
-    spec: {
-      schedulerName: 'berth',
-      restartPolicy: 'Never',
-      containers: [
-        {
-          name: 'main',
-          image: 'busybox',
-          resources: { requests: { cpu: over.cpu ?? '500m', memory: over.memory ?? '1Gi' } },
-        },
-      ],
-    },
-  };
 }
 
 export async function getBerth(namespace: string, name: string): Promise<BerthObject | undefined> {
