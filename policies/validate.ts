@@ -1,8 +1,18 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseAllDocuments } from 'yaml';
-import { InputError, type Policy, type PolicySpec, PolicySpecSchema } from '../src/model/index.ts';
+import {
+  ABSURD_AMOUNTS,
+  closest,
+  InputError,
+  type OnOffer,
+  type Policy,
+  type PolicyFinding,
+  type PolicySpec,
+  PolicySpecSchema,
+} from '../src/model/index.ts';
 import { parseQuantity } from '../src/placement/quantity.ts';
+import { at, isMap, judgeSpec } from './judge.ts';
 
 /**
  * PlacementPolicy documents to resolved policies. Every problem names where it
@@ -74,7 +84,7 @@ function schemaProblems(spec: unknown): Problem[] {
     if (e.message === 'Unexpected property') {
       const parent = schemaAt(segments.slice(0, -1));
       const known = Object.keys((parent?.properties as Record<string, unknown> | undefined) ?? {});
-      problems.push({ field, message: `unknown field (expected one of: ${known.join(', ')})` });
+      problems.push({ field, message: unknownField(segments.at(-1) ?? '', known) });
       continue;
     }
     const literals = literalsOf(e.schema);
@@ -86,6 +96,12 @@ function schemaProblems(spec: unknown): Problem[] {
     problems.push({ field, message: `${expected}, got ${show(e.value)}` });
   }
   return problems;
+}
+
+/** `unknown field (expected one of: cpu, memory); did you mean "memory"?` */
+function unknownField(name: string, known: readonly string[]): string {
+  const near = closest(name, known);
+  return `unknown field (expected one of: ${known.join(', ')})${near ? `; did you mean "${near}"?` : ''}`;
 }
 
 // ---- what the schema can't say -------------------------------------------------
@@ -101,13 +117,6 @@ const BOUNDED = ['cpu', 'memory'] as const;
 function parseBound(value: string, resource: string): number {
   // An empty field keeps parseQuantity's message free of a location: ours names the field.
   return parseQuantity(value, resource, { field: '' });
-}
-
-/** The value at a path, or undefined when any step is missing or not a map. */
-function at(value: unknown, ...path: string[]): unknown {
-  let v = value;
-  for (const key of path) v = isMap(v) ? v[key] : undefined;
-  return v;
 }
 
 /**
@@ -149,7 +158,15 @@ function semanticProblems(spec: unknown): Problem[] {
       const value = at(spec, 'rightSizing', bound, resource);
       if (typeof value !== 'string') continue; // absent, or the schema already said it must be a string
       try {
-        parsed[`${bound}.${resource}`] = parseBound(value, resource);
+        const amount = parseBound(value, resource);
+        parsed[`${bound}.${resource}`] = amount;
+        const absurd = ABSURD_AMOUNTS[resource];
+        if (absurd !== undefined && amount > absurd) {
+          problems.push({
+            field: `spec.rightSizing.${bound}.${resource}`,
+            message: `${value} is more than any machine of any cloud has; check the unit`,
+          });
+        }
       } catch (err) {
         problems.push({
           field: `spec.rightSizing.${bound}.${resource}`,
@@ -171,9 +188,22 @@ function semanticProblems(spec: unknown): Problem[] {
   return problems;
 }
 
-/** Everything wrong with a spec: the schema's findings first, then the rules it can't express. */
+/**
+ * Everything wrong with a spec: the schema's findings first, then the rules
+ * it can't express, then contradictions between fields and, when the
+ * offerings are known, names nothing on offer carries (see judge.ts).
+ */
+export function judgePolicy(spec: unknown, onOffer?: OnOffer): PolicyFinding[] {
+  const errors = [...schemaProblems(spec), ...semanticProblems(spec)];
+  return [
+    ...errors.map((p) => ({ ...p, severity: 'error' as const })),
+    ...judgeSpec(spec, onOffer, errors.length === 0),
+  ];
+}
+
+/** What makes a spec unusable whatever is on offer. */
 function specProblems(spec: unknown): Problem[] {
-  return [...schemaProblems(spec), ...semanticProblems(spec)];
+  return judgePolicy(spec).filter((f) => f.severity === 'error');
 }
 
 // ---- resolving ------------------------------------------------------------------
@@ -237,14 +267,16 @@ export function resolvePolicy(name: string, spec: PolicySpec): Policy {
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Checks one document; returns its name (when it has a usable one) and what is wrong with it. */
-function checkDocument(doc: unknown): { name?: string; problems: Problem[]; spec?: PolicySpec } {
+function checkDocument(
+  doc: unknown,
+  onOffer: OnOffer | undefined,
+): { name?: string; problems: Problem[]; warnings: Problem[]; spec?: PolicySpec } {
   if (!isMap(doc))
-    return { problems: [{ field: '(document)', message: `expected a ${KIND} map, got ${show(doc)}` }] };
+    return {
+      problems: [{ field: '(document)', message: `expected a ${KIND} map, got ${show(doc)}` }],
+      warnings: [],
+    };
   const problems: Problem[] = [];
   if (doc.apiVersion !== API_VERSION) {
     problems.push({ field: 'apiVersion', message: `expected ${API_VERSION}, got ${show(doc.apiVersion)}` });
@@ -252,7 +284,7 @@ function checkDocument(doc: unknown): { name?: string; problems: Problem[]; spec
   if (doc.kind !== KIND) problems.push({ field: 'kind', message: `expected ${KIND}, got ${show(doc.kind)}` });
   for (const key of Object.keys(doc)) {
     if (!TOP_LEVEL.includes(key)) {
-      problems.push({ field: key, message: `unknown field (expected one of: ${TOP_LEVEL.join(', ')})` });
+      problems.push({ field: key, message: unknownField(key, TOP_LEVEL) });
     }
   }
   const name = isMap(doc.metadata) ? doc.metadata.name : undefined;
@@ -263,12 +295,21 @@ function checkDocument(doc: unknown): { name?: string; problems: Problem[]; spec
     });
   }
   const spec = doc.spec ?? {};
-  problems.push(...specProblems(spec));
+  const findings = judgePolicy(spec, onOffer);
+  problems.push(...findings.filter((f) => f.severity === 'error'));
   return {
     ...(typeof name === 'string' ? { name } : {}),
     problems,
+    warnings: findings.filter((f) => f.severity === 'warning'),
     ...(problems.length === 0 ? { spec: spec as PolicySpec } : {}),
   };
+}
+
+export interface ParseOptions {
+  /** Judge each policy against these offerings too (`berth policy validate --cloud --region`). */
+  onOffer?: OnOffer;
+  /** Each warning, as one line in the same form as the errors. */
+  onWarning?: (line: string) => void;
 }
 
 /**
@@ -277,7 +318,7 @@ function checkDocument(doc: unknown): { name?: string; problems: Problem[]; spec
  * lists every problem of every document, each as
  * `<source> document <n>: PlacementPolicy/<name>: <field>: <what was expected>`.
  */
-export function parsePolicyDocuments(text: string, source: string): Policy[] {
+export function parsePolicyDocuments(text: string, source: string, options: ParseOptions = {}): Policy[] {
   const lines: string[] = [];
   const policies: Policy[] = [];
   const seen = new Set<string>();
@@ -291,7 +332,7 @@ export function parsePolicyDocuments(text: string, source: string): Policy[] {
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
     count++;
-    const checked = checkDocument(value);
+    const checked = checkDocument(value, options.onOffer);
     const object = `${KIND}/${checked.name ?? '(unnamed)'}`;
     if (checked.name !== undefined && seen.has(checked.name)) {
       checked.problems.push({
@@ -301,6 +342,7 @@ export function parsePolicyDocuments(text: string, source: string): Policy[] {
     }
     if (checked.name !== undefined) seen.add(checked.name);
     for (const p of checked.problems) lines.push(`${where}: ${object}: ${p.field}: ${p.message}`);
+    for (const w of checked.warnings) options.onWarning?.(`${where}: ${object}: ${w.field}: ${w.message}`);
     if (checked.problems.length === 0 && checked.spec && checked.name) {
       policies.push(resolvePolicy(checked.name, checked.spec));
     }

@@ -38,7 +38,7 @@ export function parseCapacityTypes(value: string | undefined): CapacityType[] | 
   return names as CapacityType[];
 }
 
-function splitList(value: string): string[] {
+export function splitList(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { loadPreset, presetNames, presetText } from '../../policies/presets.ts';
 import { policyDocument } from '../../policies/to-spec.ts';
 import { KIND, parsePolicyDocuments } from '../../policies/validate.ts';
-import { InputError } from '../model/index.ts';
+import { InputError, type OnOffer, onOfferOf, type Policy } from '../model/index.ts';
+import { parseClouds, splitList } from './catalog.ts';
 import { readInput } from './manifests.ts';
 import { formatTable, printJson } from './output.ts';
 
@@ -26,6 +28,44 @@ function parseShowFormat(value: string): 'yaml' | 'json' {
   throw new InputError(`expected "yaml" or "json", got "${value}"`, { field: '--output' });
 }
 
+/** What the embedded catalog sells in these clouds and regions, to judge policies against. */
+function onOfferFor(opts: { cloud?: string; region?: string; catalogDir?: string }): OnOffer | undefined {
+  if (opts.cloud === undefined && opts.region === undefined) return undefined;
+  const clouds = parseClouds(opts.cloud);
+  const regions = opts.region === undefined ? undefined : splitList(opts.region);
+  const { offerings } = loadCatalog({
+    ...(opts.catalogDir ? { dir: opts.catalogDir } : {}),
+    ...(clouds ? { clouds } : {}),
+    ...(regions ? { regions } : {}),
+    onWarning: () => {},
+  });
+  if (offerings.length === 0) {
+    throw new InputError(
+      `the embedded catalog sells nothing in ${[opts.cloud, opts.region].filter(Boolean).join(' ')}; berth catalog info lists the clouds and regions`,
+      { field: opts.region === undefined ? '--cloud' : '--region' },
+    );
+  }
+  return onOfferOf(offerings);
+}
+
+/**
+ * `berth policy validate`: every problem of every document, and with
+ * `--cloud`/`--region` what nothing in the embedded catalog for that place
+ * sells. Warnings go to `warn` even when the file has errors.
+ */
+export function validatePolicies(
+  text: string,
+  source: string,
+  opts: { cloud?: string; region?: string; catalogDir?: string },
+  warn: (line: string) => void,
+): Policy[] {
+  const onOffer = onOfferFor(opts);
+  return parsePolicyDocuments(text, source, {
+    ...(onOffer ? { onOffer } : {}),
+    onWarning: (line) => warn(`warning: ${line}`),
+  });
+}
+
 export function register(program: Command): void {
   const policy = program.command('policy').description('Validate PlacementPolicy files and show the presets');
 
@@ -33,9 +73,18 @@ export function register(program: Command): void {
     .command('validate')
     .description('Check PlacementPolicy documents; exits 1 and lists every problem when one is invalid')
     .requiredOption('-f, --filename <file>', 'YAML with one or more PlacementPolicy documents; - for stdin')
-    .action((opts: { filename: string }) => {
+    .option(
+      '--cloud <clouds>',
+      'also check the policies against what the embedded catalog sells in these clouds',
+    )
+    .option(
+      '--region <regions>',
+      'also check the policies against what the embedded catalog sells in these regions',
+    )
+    .action((opts: { filename: string; cloud?: string; region?: string }) => {
       const { text, source } = readInput(opts.filename);
-      for (const p of parsePolicyDocuments(text, source)) process.stdout.write(`${KIND}/${p.name}: valid\n`);
+      const policies = validatePolicies(text, source, opts, (line) => process.stderr.write(`${line}\n`));
+      for (const p of policies) process.stdout.write(`${KIND}/${p.name}: valid\n`);
     });
 
   policy

@@ -7,6 +7,8 @@ import {
   LABEL_POD_UID,
   type NodeProvider,
   type Offering,
+  type OnOffer,
+  onOfferOf,
   POLICY_CONDITION_VALID,
 } from '../model/index.ts';
 import type { Metrics } from '../server/metrics.ts';
@@ -60,6 +62,8 @@ export class Controller {
   private readonly cluster: KubeCluster;
   private readonly engine: PlacementEngine;
   private readonly unavailable: UnavailableOfferings;
+  /** What the offerings sell, by name: each policy is judged against it. */
+  private onOffer: OnOffer;
   private readonly podKeyByUid = new Map<string, string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private queue: WorkQueue | undefined;
@@ -71,6 +75,7 @@ export class Controller {
     this.cfg = { ...CONTROLLER_DEFAULTS, ...config };
     this.cluster = new KubeCluster(config.kubeConfig, this.cfg.schedulerName, config.log);
     this.engine = new PlacementEngine(config.offerings);
+    this.onOffer = onOfferOf(config.offerings);
     this.unavailable = new UnavailableOfferings(this.cfg.unavailableTtlMs);
   }
 
@@ -158,9 +163,14 @@ export class Controller {
     await this.cluster.stop();
   }
 
-  /** New prices: decide with them from now on, and retry pods nothing fitted. */
+  /**
+   * New prices: decide with them from now on, judge every policy again (a
+   * zone or family may have come or gone), and retry pods nothing fitted.
+   */
   replaceOfferings(offerings: readonly Offering[]): void {
     this.engine.replace(offerings);
+    this.onOffer = onOfferOf(offerings);
+    for (const p of this.cluster.policyObjects()) this.judge(p);
     this.retryUnplaced();
   }
 
@@ -170,10 +180,22 @@ export class Controller {
   }
 
   private policyChanged(p: PolicyObject): void {
+    this.judge(p);
+    this.retryUnplaced();
+  }
+
+  /** Records a policy's verdict in its Valid condition, when the verdict changed. */
+  private judge(p: PolicyObject): void {
     const { namespace, name, generation } = p.metadata ?? {};
     if (!namespace || !name) return;
     const current = p.status?.conditions?.find((c) => c.type === POLICY_CONDITION_VALID);
-    const next = validCondition({ name, spec: p.spec, generation }, this.cfg.policies, current);
+    const next = validCondition(
+      { name, spec: p.spec, generation },
+      this.cfg.policies,
+      current,
+      undefined,
+      this.onOffer,
+    );
     if (next) {
       const others = (p.status?.conditions ?? []).filter((c) => c.type !== POLICY_CONDITION_VALID);
       this.cluster
@@ -188,7 +210,6 @@ export class Controller {
           ),
         );
     }
-    this.retryUnplaced();
   }
 
   private retryUnplaced(): void {

@@ -178,6 +178,10 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   policy(namespace: string, name: string): PolicySpec | undefined {
     return this.w.policies.get(namespace, name)?.spec;
   }
+  /** Every PlacementPolicy, for judging them all again when the offerings change. */
+  policyObjects(): PolicyObject[] {
+    return this.watches ? this.w.policies.list() : [];
+  }
   daemonSets(): V1DaemonSet[] {
     return this.w.daemonSets.list();
   }

@@ -1,11 +1,20 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_POLICY, InputError, type Policy, type PolicySpec } from '../model/index.ts';
+import {
+  ANNOTATION_POLICY,
+  InputError,
+  type OnOffer,
+  type Policy,
+  type PolicyFinding,
+  type PolicySpec,
+} from '../model/index.ts';
 import type { ClusterView } from './ports.ts';
 
 /** Where policies come from besides the cluster: the built-in presets, and the defaults for a spec. */
 export interface PolicySource {
   preset(name: string): Policy | undefined;
   fromSpec(name: string, spec: PolicySpec): Policy;
+  /** Everything wrong with a spec, and (given the offerings) what nothing on offer has. Never throws. */
+  judge(spec: unknown, onOffer?: OnOffer): PolicyFinding[];
 }
 
 /**

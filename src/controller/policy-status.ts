@@ -1,27 +1,54 @@
-import { POLICY_CONDITION_VALID, type PolicyCondition, type PolicySpec } from '../model/index.ts';
+import {
+  type OnOffer,
+  POLICY_CONDITION_VALID,
+  type PolicyCondition,
+  type PolicyFinding,
+  type PolicySpec,
+} from '../model/index.ts';
 import type { PolicySource } from './policy-resolution.ts';
+
+function lines(findings: readonly PolicyFinding[]): string {
+  return findings.map((f) => `${f.field}: ${f.message}`).join('; ');
+}
 
 /**
  * The `Valid` condition of a PlacementPolicy, for the rules the API server's
- * schema can't check (a pattern that doesn't compile, min above max, an
- * unsupported isolation mode). Undefined when the current condition already
- * says the same, so a policy is written only when its verdict changes.
+ * schema can't check (a pattern that doesn't compile, min above max,
+ * contradicting fields) and against what this controller can buy (a zone,
+ * region, cloud or family nothing on offer has). Warnings leave it True and
+ * go in its message. Undefined when the current condition already says the
+ * same, so a policy is written only when its verdict changes.
  */
 export function validCondition(
   policy: { name: string; spec: PolicySpec | undefined; generation?: number },
   policies: PolicySource,
   current: PolicyCondition | undefined,
   now: () => string = () => new Date().toISOString(),
+  onOffer?: OnOffer,
 ): PolicyCondition | undefined {
+  const spec = policy.spec ?? {};
+  const findings = policies.judge(spec, onOffer);
+  const errors = findings.filter((f) => f.severity === 'error');
+  const warnings = findings.filter((f) => f.severity === 'warning');
   let status: PolicyCondition['status'] = 'True';
   let reason = 'Valid';
   let message = 'berth can place pods with this policy';
-  try {
-    policies.fromSpec(policy.name, policy.spec ?? {});
-  } catch (err) {
+  if (errors.length > 0) {
     status = 'False';
     reason = 'Invalid';
-    message = err instanceof Error ? err.message : String(err);
+    message = lines(errors);
+  } else {
+    try {
+      policies.fromSpec(policy.name, spec);
+    } catch (err) {
+      status = 'False';
+      reason = 'Invalid';
+      message = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (warnings.length > 0) {
+    if (status === 'True') reason = 'ValidWithWarnings';
+    message = `${message}; warnings: ${lines(warnings)}`;
   }
   const same =
     current?.status === status &&

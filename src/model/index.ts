@@ -13,3 +13,5 @@ export * from './berth.ts';
 export * from './cost.ts';
 export * from './pricing.ts';
 export * from './aws.ts';
+export * from './on-offer.ts';
+export * from './resource-names.ts';

@@ -116,6 +116,17 @@ export interface Policy {
 }
 
 /**
+ * One thing wrong with a policy, where it is (`spec.zones[1]`) and what to
+ * do. An error makes the policy unusable; a warning is reported and the
+ * policy used as it is.
+ */
+export interface PolicyFinding {
+  field: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/**
  * A standard metav1.Condition, as written to a PlacementPolicy's status for
  * the rules only the controller can check (a pattern that compiles, regions
  * the catalog knows).

@@ -18,6 +18,7 @@ import {
   type Policy,
   type Rejection,
   type Resources,
+  zoneInRegion,
 } from '../model/index.ts';
 import { interruptionOf } from './rank.ts';
 
@@ -119,16 +120,8 @@ export function checkRegion(o: Offering, policy: Policy): Rejection | undefined 
   return { reason: 'policy', rule: 'regions', wanted: policy.regions.join(','), actual: o.region };
 }
 
-/**
- * Zone names of all three clouds start with their region: `us-east-1a` (AWS),
- * `us-central1-a` (GCP), `eastus-1` (AKS's zone label). What follows is a
- * single letter or a dash, so `us-east-10a` is not in `us-east-1`.
- */
-export function zoneInRegion(zone: string, region: string): boolean {
-  if (!zone.startsWith(region)) return false;
-  const rest = zone.slice(region.length);
-  return /^[a-z]$/.test(rest) || rest.startsWith('-');
-}
+// Lives in model so the policy judge (policies/) applies the same rule.
+export { zoneInRegion };
 
 /**
  * A zonal offering must be in an allowed zone. A regional offering (no zone)

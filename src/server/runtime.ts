@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset } from '../../policies/presets.ts';
-import { resolvePolicy } from '../../policies/validate.ts';
+import { judgePolicy, resolvePolicy } from '../../policies/validate.ts';
 import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
 import { createLocalProvider, type LocalProvider } from '../../providers/local/provider.ts';
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
@@ -90,6 +90,7 @@ export const builtInPolicies: PolicySource = {
     }
   },
   fromSpec: resolvePolicy,
+  judge: judgePolicy,
 };
 
 /**
