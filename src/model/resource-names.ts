@@ -67,8 +67,17 @@ export function closest(word: string, candidates: Iterable<string>): string | un
  */
 export function misspeltResource(name: string): string | undefined {
   if (wellKnown(name)) return undefined;
-  return closest(name, WELL_KNOWN_RESOURCES);
+  return ALIASES[name] ?? closest(name, WELL_KNOWN_RESOURCES);
 }
+
+/** Short names people write for a well-known one; `gpu` is one edit from `cpu` but never meant it. */
+const ALIASES: Readonly<Record<string, string>> = {
+  gpu: 'nvidia.com/gpu',
+  gpus: 'nvidia.com/gpu',
+  'nvidia/gpu': 'nvidia.com/gpu',
+  mem: 'memory',
+  storage: 'ephemeral-storage',
+};
 
 /**
  * Amounts no machine of any cloud comes near (the largest have about 2,000

@@ -1,4 +1,12 @@
-import { CPU, EPHEMERAL_STORAGE, InputError, MEMORY, type Resources } from '../model/index.ts';
+import {
+  ABSURD_AMOUNTS,
+  CPU,
+  EPHEMERAL_STORAGE,
+  InputError,
+  MEMORY,
+  misspeltResource,
+  type Resources,
+} from '../model/index.ts';
 
 /**
  * Kubernetes quantities ("500m", "1.5Gi", "1e3") to and from the canonical
@@ -115,7 +123,9 @@ function describe(v: unknown): string {
 
 /**
  * Parses a `requests`/`limits`-style map. `where.field` is the map's path
- * (e.g. `spec.containers[0].resources.requests`); errors name the entry.
+ * (e.g. `spec.containers[0].resources.requests`); errors name the entry. A
+ * near miss of a well-known name (`nvidia.com/gpus`) and an amount no machine
+ * comes near (`cpu: 10000000`) are mistakes, not a pod to wait for a node.
  */
 export function parseResourceList(
   list: Record<string, string | number> | undefined,
@@ -129,7 +139,18 @@ export function parseResourceList(
   const out: Record<string, number> = {};
   for (const [name, value] of Object.entries(list)) {
     const field = where.field ? `${where.field}.${name}` : name;
-    out[name] = parseQuantity(value, name, { ...where, field });
+    const meant = misspeltResource(name);
+    if (meant)
+      throw new InputError(`unknown resource "${name}"; did you mean "${meant}"?`, { ...where, field });
+    const amount = parseQuantity(value, name, { ...where, field });
+    const absurd = ABSURD_AMOUNTS[name];
+    if (absurd !== undefined && amount > absurd) {
+      throw new InputError(
+        `${String(value)} is more than any machine of any cloud has (at most ${formatQuantity(name, absurd)}); check the unit`,
+        { ...where, field },
+      );
+    }
+    out[name] = amount;
   }
   return out;
 }
