@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { reportError } from './output.ts';
+import { sandboxCommand } from './sandbox.ts';
 
 // A closed pipe (`berth ... | head`) is a normal end, not a crash.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -14,12 +15,13 @@ const program = new Command('berth')
 
 // Each command lives in its own module and adds itself to the program. Only
 // the command being run is loaded (all of them for help), so `berth run` does
-// not carry the quote and demo code in its memory.
+// not carry the quote and demo code in its memory. The sandbox commands are
+// not in the product build (dist/, the image): see sandbox.ts.
 const commands = {
   catalog: () => import('./catalog.ts'),
-  cluster: () => import('./cluster.ts'),
+  cluster: () => sandboxCommand('cluster'),
   run: () => import('./run.ts'),
-  demo: () => import('./demo.ts'),
+  demo: () => sandboxCommand('demo'),
   policy: () => import('./policy.ts'),
   quote: () => import('./quote.ts'),
 };

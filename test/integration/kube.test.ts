@@ -672,10 +672,13 @@ describe('informer', () => {
 describe('deploy/rbac.yaml', () => {
   it("grants the controller's ServiceAccount what it uses, and not more", async () => {
     const objects = KubernetesObjectApi.makeApiClient(kc);
-    const text = readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      const obj = doc.toJS() as KubernetesObject;
-      await objects.patch(obj, undefined, undefined, 'berth-test', true, PatchStrategy.ServerSideApply);
+    // The controller's roles, and the local provider's (this test creates its Node as the controller).
+    for (const file of ['rbac.yaml', 'rbac-local-provider.yaml']) {
+      const text = readFileSync(new URL(`../../deploy/${file}`, import.meta.url), 'utf8');
+      for (const doc of parseAllDocuments(text)) {
+        const obj = doc.toJS() as KubernetesObject;
+        await objects.patch(obj, undefined, undefined, 'berth-test', true, PatchStrategy.ServerSideApply);
+      }
     }
     const sa = await serviceAccountConfig('berth-system', 'berth');
     const ns = await freshNamespace(core, 'rbac');
