@@ -28,6 +28,8 @@ export function policyToSpec(p: Policy): PolicySpec {
     instanceFamilies: { exclude: [...p.excludeFamilies] },
     spot: { riskWeight: p.spotRiskWeight, maxInterruptionBand: p.maxInterruptionBand },
     isolation: p.isolation,
+    rootVolume: { min: formatBytes(p.rootVolume.min), max: formatBytes(p.rootVolume.max) },
+    burstable: p.burstable,
     rightSizing: {
       mode: p.rightSizing.mode,
       headroomPercent: p.rightSizing.headroomPercent,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RunInstancesCommandInput, TagSpecification } from '@aws-sdk/client-ec2';
+import type { BlockDeviceMapping, RunInstancesCommandInput, TagSpecification } from '@aws-sdk/client-ec2';
 import { type AwsProviderConfig, CapacityError, type Claim, type Offering } from '../../src/model/index.ts';
 import { claimTags, type Ownership } from './tags.ts';
 
@@ -59,11 +59,37 @@ function tagSpecifications(claim: Claim, owner: Ownership): TagSpecification[] {
 }
 
 /**
+ * The root volume of EKS AL2023 AMIs (and of the launch templates EKS makes),
+ * so this mapping resizes the image's own root volume rather than adding one.
+ */
+export const ROOT_DEVICE_NAME = '/dev/xvda';
+
+/**
+ * The claim's root volume: gp3 of the size placement decided and priced,
+ * encrypted, gone with the machine. Absent when the claim decides none (the
+ * image's or template's own volume is used).
+ */
+export function rootVolumeMapping(claim: Claim): BlockDeviceMapping[] | undefined {
+  if (!claim.node) return undefined;
+  return [
+    {
+      DeviceName: ROOT_DEVICE_NAME,
+      Ebs: {
+        VolumeSize: claim.node.rootVolumeGiB,
+        VolumeType: 'gp3',
+        DeleteOnTermination: true,
+        Encrypted: true,
+      },
+    },
+  ];
+}
+
+/**
  * The one RunInstances call for a claim in one subnet: exactly one machine of
  * the offering's type, spot when the offering is spot (one-time, terminated
- * on interruption: berth replaces, never restarts), every berth tag set in
- * the same call, IMDSv2 only (hop limit 2 so containers can still reach it),
- * and the bootstrap user data.
+ * on interruption: berth replaces, never restarts), the root volume the
+ * claim was priced with, every berth tag set in the same call, IMDSv2 only
+ * (hop limit 2 so containers can still reach it), and the bootstrap user data.
  */
 export function runInstancesInput(
   claim: Claim,
@@ -74,6 +100,7 @@ export function runInstancesInput(
 ): RunInstancesCommandInput {
   const o = claim.offering;
   const profile = config.instanceProfile;
+  const blockDevices = rootVolumeMapping(claim);
   return {
     MinCount: 1,
     MaxCount: 1,
@@ -81,6 +108,7 @@ export function runInstancesInput(
     ...imageFor(o, config),
     SubnetId: subnet.subnetId,
     SecurityGroupIds: [...config.securityGroupIds],
+    ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
     ...(profile
       ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
       : {}),

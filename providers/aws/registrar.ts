@@ -67,6 +67,9 @@ export function nodeForInstance(
 ): V1Node {
   const tags = tagMap(i.Tags);
   const name = tags[TAG_NODE_NAME] ?? '';
+  // The kubelet admits no more pods than the maxPods its NodeConfig gives it.
+  const status =
+    registration.maxPods === undefined ? capacity : { ...capacity, pods: String(registration.maxPods) };
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -83,7 +86,7 @@ export function nodeForInstance(
       providerID: providerIdOf(i.Placement?.AvailabilityZone ?? '', i.InstanceId ?? ''),
       taints: registration.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
     },
-    status: { capacity, allocatable: { ...capacity } },
+    status: { capacity: status, allocatable: { ...status } },
   };
 }
 

@@ -16,7 +16,11 @@ export interface NodeConfig {
   kind: 'NodeConfig';
   spec: {
     cluster: ClusterBootstrap;
-    kubelet: { flags: string[] };
+    kubelet: {
+      /** KubeletConfiguration fields nodeadm merges over its defaults. */
+      config?: { maxPods?: number };
+      flags: string[];
+    };
   };
 }
 
@@ -56,11 +60,23 @@ export function kubeletFlags(claim: Claim): string[] {
   return flags;
 }
 
+/**
+ * The NodeConfig for a claim. With node settings, the kubelet runs with the
+ * claim's maxPods (sized for the pod and its DaemonSets), which also sizes
+ * nodeadm's kube-reserved memory, rather than the ENI maximum.
+ */
 export function nodeConfig(claim: Claim, cluster: ClusterBootstrap): NodeConfig {
+  const maxPods = claim.node?.maxPods;
   return {
     apiVersion: 'node.eks.aws/v1alpha1',
     kind: 'NodeConfig',
-    spec: { cluster: { ...cluster }, kubelet: { flags: kubeletFlags(claim) } },
+    spec: {
+      cluster: { ...cluster },
+      kubelet: {
+        ...(maxPods !== undefined ? { config: { maxPods } } : {}),
+        flags: kubeletFlags(claim),
+      },
+    },
   };
 }
 
@@ -87,11 +103,12 @@ export function userData(claim: Claim, cluster: ClusterBootstrap): string {
   return Buffer.from(doc, 'utf8').toString('base64');
 }
 
-/** What a kubelet started from this user data would register: its labels and taints. */
+/** What a kubelet started from this user data would register: its labels and taints, and its maxPods when set. */
 export interface NodeRegistration {
   cluster: ClusterBootstrap;
   labels: Record<string, string>;
   taints: Taint[];
+  maxPods?: number;
 }
 
 function parseList(flag: string): [string, string][] {
@@ -148,5 +165,11 @@ export function nodeRegistrationOf(data: string): NodeRegistration {
       for (const spec of flag.slice(TAINT_FLAG.length).split(',')) taints.push(parseTaint(spec));
     }
   }
-  return { cluster: config.spec.cluster, labels, taints };
+  const maxPods = config.spec.kubelet?.config?.maxPods;
+  return {
+    cluster: config.spec.cluster,
+    labels,
+    taints,
+    ...(typeof maxPods === 'number' && Number.isInteger(maxPods) && maxPods > 0 ? { maxPods } : {}),
+  };
 }

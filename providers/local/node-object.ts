@@ -7,6 +7,7 @@ import {
   type Claim,
   type Cloud,
   CPU,
+  EPHEMERAL_STORAGE,
   GiB,
   type Instance,
   LABEL_CLOUD,
@@ -14,6 +15,7 @@ import {
   LABEL_PROVIDER,
   MEMORY,
   MiB,
+  type NodeSettings,
   type Offering,
   PODS,
   type Resources,
@@ -74,7 +76,8 @@ function toQuantities(r: Resources): Record<string, string> {
 export interface NodeOptions {
   cloud: Cloud;
   clusterName?: string;
-  allocatableOf: (o: Offering) => Resources;
+  /** What the node keeps for itself, for a node launched with the claim's settings (placement's nodeAllocatable). */
+  allocatableOf: (o: Offering, node?: NodeSettings) => Resources;
   launchedAt: string;
 }
 
@@ -94,8 +97,13 @@ export function ownershipLabels(cloud: Cloud, clusterName?: string): Record<stri
  */
 export function nodeFor(claim: Claim, opts: NodeOptions): V1Node {
   const o = claim.offering;
-  const allocatable = opts.allocatableOf(o);
+  const allocatable = opts.allocatableOf(o, claim.node);
   const capacity: Record<string, number> = { ...capacityOf(o) };
+  // The kubelet runs with the claim's maxPods, on a root volume of the claim's size.
+  if (claim.node) {
+    capacity[PODS] = claim.node.maxPods;
+    capacity[EPHEMERAL_STORAGE] = claim.node.rootVolumeGiB * GiB;
+  }
   for (const [k, v] of Object.entries(allocatable)) capacity[k] = Math.max(capacity[k] ?? 0, v);
   return {
     apiVersion: 'v1',

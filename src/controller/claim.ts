@@ -27,10 +27,14 @@ export function nodeNameFor(podUid: string, attempt: number): string {
 /**
  * One launch = one claim; the id makes a repeated launch of the same attempt
  * buy nothing new. `owner` (the installation's scheduler name) is a node label
- * too, because a real kubelet registers only the labels it is given.
+ * too, because a real kubelet registers only the labels it is given. The node
+ * settings the Berth recorded (root volume, maxPods) go with it, so the
+ * provider launches what was priced; a fallback offering whose machine takes
+ * fewer pods gets its own limit.
  */
 export function claimFor(berth: BerthObject, offering: Offering, attempt: number, owner: string): Claim {
   const pod = berth.spec.pod;
+  const node = berth.spec.node;
   return {
     id: `${berth.metadata.uid ?? pod.uid}-${attempt}`,
     nodeName: nodeNameFor(pod.uid, attempt),
@@ -38,6 +42,14 @@ export function claimFor(berth: BerthObject, offering: Offering, attempt: number
     offering,
     labels: { ...nodeLabels(offering, pod.uid), [LABEL_CLUSTER]: owner },
     taints: [{ key: TAINT_DEDICATED, value: pod.uid, effect: 'NoSchedule' }],
+    ...(node && offering.capacityType !== 'serverless'
+      ? {
+          node: {
+            rootVolumeGiB: node.rootVolumeGiB,
+            maxPods: Math.min(node.maxPods, offering.maxPods ?? node.maxPods),
+          },
+        }
+      : {}),
   };
 }
 

@@ -18,6 +18,9 @@ export interface NodeSettings {
   maxPods: number;
 }
 
+/** The largest root volume berth attaches: gp3's limit (16 TiB); pd-balanced and Azure's disks go further. */
+export const ROOT_VOLUME_LIMIT_GIB = 16 * 1024;
+
 /** A request to a provider for one machine, keyed by the Berth's identity. */
 export interface Claim {
   /** The Berth's uid: launching twice with the same id yields the same machine. */

@@ -1,3 +1,4 @@
+import type { NodeSettings } from './claim.ts';
 import type { CapacityType, Cloud, Offering } from './offering.ts';
 import type { Resources } from './resources.ts';
 
@@ -16,7 +17,8 @@ export interface OfferingIndex {
   offerings: readonly Offering[];
   /** Every region with machines, and the zones its zonal offerings name (empty when all are regional). */
   zonesByRegion: ReadonlyMap<string, ReadonlySet<string>>;
-  allocatableOf: (o: Offering) => Resources;
+  /** What a node of the offering leaves for pods, launched with these settings (or the provider's defaults). */
+  allocatableOf: (o: Offering, node?: NodeSettings) => Resources;
 }
 
 export interface OfferingGroup {
@@ -39,6 +41,12 @@ export interface OfferingGroup {
 export interface IndexedShape {
   /** The cheapest offering: carries the shape-level facts (type, family, arch, GPU). */
   sample: Offering;
+  /**
+   * The most a dedicated node of this shape can leave for pods, however it is
+   * launched (the smallest kubelet reserve, the largest root volume, the
+   * machine's pod limit): a bound for pruning. A decision checks the fit
+   * against the node it would actually launch.
+   */
   allocatable: Resources;
   gpuCount: number;
   minPrice: number;

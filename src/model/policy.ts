@@ -68,6 +68,25 @@ export const PolicySpecSchema = T.Object(
         description: 'dedicated: one node per pod (shared-namespace is reserved for later)',
       }),
     ),
+    rootVolume: T.Optional(
+      T.Object(
+        {
+          min: T.Optional(Quantity),
+          max: T.Optional(Quantity),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "bounds on a machine's root volume, which is sized to the pod's ephemeral-storage request plus the image and system reserve (default 20Gi to 1Ti)",
+        },
+      ),
+    ),
+    burstable: T.Optional(
+      T.Boolean({
+        description:
+          'false: never burstable machines (AWS T, Azure B, GCP shared-core); true (default): allowed, priced with the CPU credits the pod would spend above the baseline',
+      }),
+    ),
     rightSizing: T.Optional(
       T.Object(
         {
@@ -106,6 +125,10 @@ export interface Policy {
   spotRiskWeight: number;
   maxInterruptionBand: number;
   isolation: 'dedicated' | 'shared-namespace';
+  /** Root volume bounds in bytes. */
+  rootVolume: { min: number; max: number };
+  /** False: burstable machines are never chosen. */
+  burstable: boolean;
   rightSizing: {
     mode: 'request' | 'vpa';
     headroomPercent: number;

@@ -21,7 +21,12 @@ function describeCandidate(c: Candidate): string {
     c.effectivePricePerHour !== c.pricePerHour
       ? ` (risk-weighted ${formatPrice(c.effectivePricePerHour)})`
       : '';
-  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${weighted}`;
+  const disk = c.node ? ` with a ${c.node.rootVolumeGiB}Gi root volume` : '';
+  const credits =
+    c.cpuCreditPricePerHour !== undefined
+      ? ` incl. ${formatPrice(c.cpuCreditPricePerHour)} of CPU credits`
+      : '';
+  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${disk}${credits}${weighted}`;
 }
 
 function amount(rule: string, value: string | number | undefined): string {

@@ -6,6 +6,7 @@ import {
   InputError,
   MEMORY,
   MiB,
+  type NodeSettings,
   type Offering,
   PODS,
   type Resources,
@@ -21,14 +22,33 @@ import {
 export const DEFAULT_MAX_PODS = 110;
 
 /**
- * Root volume size we assume (and providers should launch with): 20 GiB is the
- * smallest default among the clouds (EKS managed node groups), so estimates
- * never promise disk a node might not have.
+ * Root volume size a machine gets when nothing decided one (a claim without
+ * node settings): 20 GiB is the smallest default among the clouds (EKS
+ * managed node groups), so estimates never promise disk a node might not have.
  */
-export const DEFAULT_ROOT_VOLUME_BYTES = 20 * GiB;
+export const DEFAULT_ROOT_VOLUME_GIB = 20;
+export const DEFAULT_ROOT_VOLUME_BYTES = DEFAULT_ROOT_VOLUME_GIB * GiB;
 
 /** The kubelet's default hard eviction `nodefs.available<10%` keeps this share of the root volume back. */
-const ROOT_VOLUME_EVICTION_PERCENT = 10;
+export const ROOT_VOLUME_EVICTION_PERCENT = 10;
+
+/**
+ * Pods a dedicated node may take beyond its pod and the DaemonSets that follow
+ * it: room for a DaemonSet created after the launch, so it isn't the one pod
+ * the kubelet turns away.
+ */
+export const MAX_PODS_MARGIN = 4;
+
+/**
+ * The kubelet's maxPods on a dedicated node: the pods placement counted (the
+ * pod and its DaemonSets) plus the margin, never more than the machine can
+ * address (the ENI limit on AWS, Kubernetes' 110 elsewhere). The memory the
+ * kubelet keeps back grows with maxPods on EKS and AKS, so a node sized for
+ * what runs on it gives the pod more of the machine.
+ */
+export function dedicatedMaxPods(podsNeeded: number, offeringMaxPods: number | undefined): number {
+  return Math.min(Math.max(1, Math.ceil(podsNeeded)) + MAX_PODS_MARGIN, offeringMaxPods ?? DEFAULT_MAX_PODS);
+}
 
 /** Every cloud below keeps the kubelet default `memory.available<100Mi` eviction threshold. */
 const EVICTION_MEMORY_MIB = 100;
@@ -139,16 +159,19 @@ function largestServerlessShape(offering: Offering): { cpu: number; memoryMiB: n
 
 /**
  * What a pod (plus the DaemonSets that follow it) can use on a node of this
- * offering: capacity minus the node's reserve, never below zero. GPUs are
- * counted as `nvidia.com/gpu`. Serverless offerings reserve nothing here; their
- * platform overhead is added to the request when the shape is rounded.
- * Pure and cheap: callers run it once per offering when indexing the catalog.
+ * offering launched with these settings (root volume, kubelet maxPods):
+ * capacity minus the node's reserve, never below zero. Without settings, the
+ * node a provider launches by default (20 GiB, the offering's maxPods). GPUs
+ * are counted as `nvidia.com/gpu`. Serverless offerings reserve nothing here;
+ * their platform overhead is added to the request when the shape is rounded.
+ * Pure and cheap.
  */
-export function nodeAllocatable(offering: Offering): Resources {
+export function nodeAllocatable(offering: Offering, node?: NodeSettings): Resources {
   checkAmount(offering, 'cpu', offering.cpu);
   checkAmount(offering, 'memoryMiB', offering.memoryMiB);
-  const maxPods = offering.maxPods ?? DEFAULT_MAX_PODS;
+  const maxPods = node?.maxPods ?? offering.maxPods ?? DEFAULT_MAX_PODS;
   checkAmount(offering, 'maxPods', maxPods);
+  const rootVolumeBytes = (node?.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB) * GiB;
 
   const out: Record<string, number> = {};
   if (offering.capacityType === 'serverless') {
@@ -164,7 +187,7 @@ export function nodeAllocatable(offering: Offering): Resources {
     });
     out[CPU] = Math.max(0, offering.cpu - (reserved[CPU] ?? 0));
     out[MEMORY] = Math.max(0, offering.memoryMiB * MiB - (reserved[MEMORY] ?? 0));
-    out[EPHEMERAL_STORAGE] = (DEFAULT_ROOT_VOLUME_BYTES * (100 - ROOT_VOLUME_EVICTION_PERCENT)) / 100;
+    out[EPHEMERAL_STORAGE] = Math.floor((rootVolumeBytes * (100 - ROOT_VOLUME_EVICTION_PERCENT)) / 100);
   }
   out[PODS] = maxPods;
   if (offering.gpu && offering.gpu.count > 0) out['nvidia.com/gpu'] = offering.gpu.count;

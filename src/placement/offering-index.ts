@@ -1,12 +1,16 @@
 import {
   CPU,
   MEMORY,
+  type NodeSettings,
+  PODS,
+  ROOT_VOLUME_LIMIT_GIB,
   type IndexedShape,
   type Offering,
   type OfferingGroup,
   type OfferingIndex,
   type Resources,
 } from '../model/index.ts';
+import { DEFAULT_MAX_PODS } from './node-reserved.ts';
 
 /**
  * Indexes the catalog once so that a decision walks offerings cheapest first
@@ -82,13 +86,25 @@ function buildGroup(members: { o: Offering; allocatable: Resources }[]): Offerin
 }
 
 /**
+ * The loosest node a decision could launch: one pod (the kubelet's reserve
+ * grows with maxPods on EKS and AKS, never shrinks) and the largest root
+ * volume. With the machine's own pod limit, an upper bound on every resource.
+ */
+const LOOSEST: NodeSettings = { maxPods: 1, rootVolumeGiB: ROOT_VOLUME_LIMIT_GIB };
+
+function loosestAllocatable(o: Offering, allocatableOf: OfferingIndex['allocatableOf']): Resources {
+  return { ...allocatableOf(o, LOOSEST), [PODS]: o.maxPods ?? DEFAULT_MAX_PODS };
+}
+
+/**
  * Builds the index. `allocatableOf` says what a node of the offering leaves
- * for pods (placement/node-reserved's `nodeAllocatable` in production); it is
- * called once per offering here, never during a decision.
+ * for pods when launched with given settings (placement/node-reserved's
+ * `nodeAllocatable` in production); here it gives each shape its upper bound,
+ * and a decision calls it once per shape it examines.
  */
 export function buildIndex(
   offerings: readonly Offering[],
-  allocatableOf: (o: Offering) => Resources,
+  allocatableOf: OfferingIndex['allocatableOf'],
 ): OfferingIndex {
   const grouped = new Map<string, { o: Offering; allocatable: Resources }[]>();
   const serverless: Offering[] = [];
@@ -102,7 +118,7 @@ export function buildIndex(
       continue;
     }
     const key = `${o.cloud}|${o.capacityType}|${o.gpu ? 'gpu' : 'cpu'}`;
-    const member = { o, allocatable: allocatableOf(o) };
+    const member = { o, allocatable: loosestAllocatable(o, allocatableOf) };
     const list = grouped.get(key);
     if (list) list.push(member);
     else grouped.set(key, [member]);

@@ -2,6 +2,8 @@ import type { V1PodSpec } from '@kubernetes/client-node';
 import {
   CPU,
   type Candidate,
+  type NodeSettings,
+  PODS,
   type Decision,
   type IndexedShape,
   MEMORY,
@@ -38,6 +40,9 @@ import {
 import { compareCandidates, effectivePrice } from './rank.ts';
 import { serverlessQuote, serverlessRejection } from './serverless.ts';
 import { type PodFeatures, podFeatures } from './serverless-limits.ts';
+import { burstCharge } from './burstable.ts';
+import { dedicatedMaxPods } from './node-reserved.ts';
+import { rootVolumeGiB, rootVolumePricePerHour } from './root-volume.ts';
 
 /**
  * The decision: of the offerings that fit the pod and that its policy and
@@ -61,6 +66,11 @@ interface Walk {
   unavailable: ReadonlySet<string> | undefined;
   /** What the pod uses that some serverless platforms don't allow (privileged, host network, ...). */
   features: PodFeatures;
+  allocatableOf: OfferingIndex['allocatableOf'];
+  /** The root volume every machine would be launched with, sized to the pod's ephemeral storage. */
+  rootVolumeGiB: number;
+  /** Pods the node runs: the pod and the DaemonSets that follow it. */
+  podsNeeded: number;
   keep: number;
   /** Best first, at most `keep`. */
   ranked: Candidate[];
@@ -98,33 +108,56 @@ function exceedsGroup(need: Resources, gpus: number, g: OfferingGroup): boolean 
   return gpus > g.maxGpuCount;
 }
 
+/** How a shape's machine would be launched for this pod, and what that adds to its list price. */
+interface Launch {
+  node: NodeSettings;
+  /** USD/h of the root volume. */
+  rootVolume: number;
+  /** USD/h of burstable CPU credits (0 for most machines). */
+  cpuCredits: number;
+}
+
+/** The node a machine of this shape is launched as: the decided root volume, maxPods for what runs there. */
+export function nodeSettingsFor(o: Offering, rootVolume: number, podsNeeded: number): NodeSettings {
+  return { rootVolumeGiB: rootVolume, maxPods: dedicatedMaxPods(podsNeeded, o.maxPods) };
+}
+
+/** What is paid for a machine: its list price, its root volume and its CPU credits, added in this order. */
+export function machinePrice(listPrice: number, rootVolume: number, cpuCredits: number): number {
+  return listPrice + rootVolume + cpuCredits;
+}
+
 /** Walks offerings cheapest first until none further can make the list. */
-function walkOfferings(w: Walk, list: readonly Offering[]): void {
+function walkOfferings(w: Walk, list: readonly Offering[], launch: Launch): void {
   const max = w.policy.maxPricePerHour;
   for (let i = 0; i < list.length; i++) {
     const o = list[i]!;
-    if (o.pricePerHour > bar(w)) return;
-    if (max !== undefined && o.pricePerHour > max) {
+    // The extras are the same for every offering of a shape, so the list stays in price order.
+    const price = machinePrice(o.pricePerHour, launch.rootVolume, launch.cpuCredits);
+    if (price > bar(w)) return;
+    if (max !== undefined && price > max) {
       reject(w, 'over-max-price', list.length - i); // the rest cost more still
       return;
     }
-    const r = placeRejection(o, o.pricePerHour, w.policy, w.constraint, w.unavailable);
+    const r = placeRejection(o, price, w.policy, w.constraint, w.unavailable);
     if (r) reject(w, r.reason, 1);
     else {
-      const price = o.pricePerHour;
       offer(w, {
         offering: o,
         pricePerHour: price,
         effectivePricePerHour: effectivePrice(price, o, w.policy),
+        node: launch.node,
+        rootVolumePricePerHour: launch.rootVolume,
+        ...(launch.cpuCredits > 0 ? { cpuCreditPricePerHour: launch.cpuCredits } : {}),
       });
     }
   }
 }
 
-function walkShape(w: Walk, s: IndexedShape): void {
+function walkShape(w: Walk, s: IndexedShape, launch: Launch): void {
   const regions = w.regions;
   if (!regions) {
-    walkOfferings(w, s.offerings);
+    walkOfferings(w, s.offerings, launch);
     return;
   }
   let inRegions = 0;
@@ -132,9 +165,15 @@ function walkShape(w: Walk, s: IndexedShape): void {
     const list = s.byRegion.get(region);
     if (!list) continue;
     inRegions += list.length;
-    walkOfferings(w, list);
+    walkOfferings(w, list, launch);
   }
   reject(w, w.outside, s.offerings.length - inRegions);
+}
+
+/** The shape's allocatable on the node this pod would get (exact, unlike the index's bound). */
+function launchedAllocatable(w: Walk, s: IndexedShape): { node: NodeSettings; allocatable: Resources } {
+  const node = nodeSettingsFor(s.sample, w.rootVolumeGiB, w.podsNeeded);
+  return { node, allocatable: w.allocatableOf(s.sample, node) };
 }
 
 function walkGroup(w: Walk, g: OfferingGroup): void {
@@ -144,18 +183,27 @@ function walkGroup(w: Walk, g: OfferingGroup): void {
   }
   const max = w.policy.maxPricePerHour;
   const shapes = g.shapes;
+  // Every machine of the group is one cloud's, so its root volume costs the same on each.
+  const rootVolume = rootVolumePricePerHour(g.cloud, w.rootVolumeGiB);
   for (let i = 0; i < shapes.length; i++) {
     const s = shapes[i]!;
-    if (s.minPrice > bar(w)) return;
-    if (max !== undefined && s.minPrice > max) {
+    const floor = machinePrice(s.minPrice, rootVolume, 0);
+    if (floor > bar(w)) return;
+    if (max !== undefined && floor > max) {
       let rest = 0;
       for (let j = i; j < shapes.length; j++) rest += shapes[j]!.offerings.length;
       reject(w, 'over-max-price', rest);
       return;
     }
-    const r = shapeRejection(s.sample, w.need, s.allocatable, w.gpus, w.policy, w.constraint);
-    if (r) reject(w, r.reason, s.offerings.length);
-    else walkShape(w, s);
+    const { node, allocatable } = launchedAllocatable(w, s);
+    const r = shapeRejection(s.sample, w.need, allocatable, w.gpus, w.policy, w.constraint);
+    if (r) {
+      reject(w, r.reason, s.offerings.length);
+      continue;
+    }
+    const credits = burstCharge(s.sample, w.need[CPU] ?? 0, w.policy);
+    if (typeof credits !== 'number') reject(w, credits.reason, s.offerings.length);
+    else walkShape(w, s, { node, rootVolume, cpuCredits: credits });
   }
 }
 
@@ -224,8 +272,12 @@ function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
     if (exceedsGroup(w.need, w.gpus, g)) continue;
     for (const s of g.shapes) {
       if (full() && s.minPrice > found[MISS_LIMIT - 1]!.price) break;
-      if (checkFit(w.need, s.allocatable, s.sample.gpu)) continue;
-      const shapeFails = shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint);
+      if (checkFit(w.need, launchedAllocatable(w, s).allocatable, s.sample.gpu)) continue;
+      const credits = burstCharge(s.sample, w.need[CPU] ?? 0, w.policy);
+      const shapeFails = [
+        ...shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint),
+        ...(typeof credits === 'number' ? [] : [credits]),
+      ];
       if (shapeFails.length > 1) continue;
       for (const o of s.offerings) {
         if (full() && o.pricePerHour > found[MISS_LIMIT - 1]!.price) break;
@@ -272,8 +324,9 @@ function sizeMisses(w: Walk, index: OfferingIndex): Near[] {
     for (const s of order) {
       const bound = (w.need[lead] ?? 0) / Math.max(s.allocatable[lead] ?? 0, Number.MIN_VALUE);
       if (found.length === MISS_LIMIT && bound > found[MISS_LIMIT - 1]!.shortfall) break;
-      const tooSmall = checkFit(w.need, s.allocatable, s.sample.gpu);
+      const tooSmall = checkFit(w.need, launchedAllocatable(w, s).allocatable, s.sample.gpu);
       if (!tooSmall || shapeRuleRejections(s.sample, w.gpus, w.policy, w.constraint).length > 0) continue;
+      if (typeof burstCharge(s.sample, w.need[CPU] ?? 0, w.policy) !== 'number') continue;
       const o = s.offerings.find(
         (x) => placeRejections(x, x.pricePerHour, w.policy, w.constraint, w.unavailable).length === 0,
       );
@@ -357,6 +410,9 @@ export function decide(input: {
     constraint,
     unavailable: input.unavailable,
     features: index.serverless.length > 0 ? podFeatures(input.podSpec, sizing.daemonSets) : {},
+    allocatableOf: index.allocatableOf,
+    rootVolumeGiB: rootVolumeGiB(need, policy.rootVolume),
+    podsNeeded: need[PODS] ?? 1,
     keep: 1 + Math.max(0, Math.floor(input.fallbacks ?? DEFAULT_FALLBACKS)),
     ranked: [],
     rejected: {},

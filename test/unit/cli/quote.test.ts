@@ -23,6 +23,8 @@ import {
 import { nodeAllocatable } from '../../../src/placement/node-reserved.ts';
 import { buildIndex } from '../../../src/placement/offering-index.ts';
 import { effectivePrice } from '../../../src/placement/rank.ts';
+import { rootVolumeGiB, rootVolumePricePerHour } from '../../../src/placement/root-volume.ts';
+import { machinePrice } from '../../../src/placement/solver.ts';
 
 const example = readFileSync(new URL('../../../examples/quote-gpu-pod.yaml', import.meta.url), 'utf8');
 let offerings: Offering[];
@@ -71,7 +73,11 @@ describe('berth quote on examples/quote-gpu-pod.yaml', () => {
         ].some(Boolean),
     );
     expect(allowed.length).toBeGreaterThan(0);
-    const cheapest = Math.min(...allowed.map((o) => effectivePrice(o.pricePerHour, o, policy)));
+    // What is paid for a machine includes its root volume (GPU machines are never burstable).
+    const disk = (o: Offering) => rootVolumePricePerHour(o.cloud, rootVolumeGiB(need, policy.rootVolume));
+    const cheapest = Math.min(
+      ...allowed.map((o) => effectivePrice(machinePrice(o.pricePerHour, disk(o), 0), o, policy)),
+    );
     expect(d.chosen?.effectivePricePerHour).toBe(cheapest);
     expect(allowed.map((o) => o.id)).toContain(d.chosen?.offering.id);
     expect(d.chosen?.offering.gpu?.count).toBeGreaterThanOrEqual(1);

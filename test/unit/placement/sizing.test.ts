@@ -3,19 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GiB, InputError, MiB, type Policy } from '../../../src/model/index.ts';
 import { sizePod, toleratesDedicatedTaint } from '../../../src/placement/sizing.ts';
+import { policy as basePolicy } from './solver-fixtures.ts';
 
 function policy(rightSizing: Partial<Policy['rightSizing']> = {}): Policy {
-  return {
-    name: 'test',
-    clouds: ['aws', 'gcp', 'azure'],
-    capacityTypes: ['on-demand', 'spot', 'serverless'],
-    excludeFamilies: [],
-    architectures: ['amd64', 'arm64'],
-    spotRiskWeight: 1,
-    maxInterruptionBand: 4,
-    isolation: 'dedicated',
+  return basePolicy({
     rightSizing: { mode: 'request', headroomPercent: 0, min: {}, max: {}, ...rightSizing },
-  };
+  });
 }
 
 function pod(requests?: Record<string, string>, tolerations?: V1Toleration[]): V1PodSpec {

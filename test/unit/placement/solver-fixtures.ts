@@ -51,6 +51,8 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
     spotRiskWeight: 1,
     maxInterruptionBand: 4,
     isolation: 'dedicated',
+    rootVolume: { min: 20 * GiB, max: 1024 * GiB },
+    burstable: true,
     rightSizing: { mode: 'request', headroomPercent: 0, min: {}, max: {} },
     ...overrides,
   };

@@ -24,7 +24,9 @@ import { formatPrice } from '../../../src/placement/explain.ts';
 import { buildIndex } from '../../../src/placement/offering-index.ts';
 import { compareCandidates, effectivePrice } from '../../../src/placement/rank.ts';
 import { serverlessQuote } from '../../../src/placement/serverless.ts';
-import { decide } from '../../../src/placement/solver.ts';
+import { decide, machinePrice } from '../../../src/placement/solver.ts';
+import { burstCharge } from '../../../src/placement/burstable.ts';
+import { rootVolumeGiB, rootVolumePricePerHour } from '../../../src/placement/root-volume.ts';
 import { allocatable, fargate, noSpec, offering, pod, policy, sizing } from './solver-fixtures.ts';
 
 const catalog: Offering[] = [
@@ -72,15 +74,17 @@ const catalog: Offering[] = [
   fargate(),
 ];
 const index = buildIndex(catalog, allocatable);
+/** What the default 20 GiB gp3 root volume adds to an AWS machine's hourly price. */
+const AWS_DISK = (20 * 0.08) / 730;
 const mid: Sizing = sizing({ cpu: 1500, memory: 6 * GiB });
 const ids = (cs: readonly Candidate[]) => cs.map((c) => c.offering.instanceType + (c.offering.zone ?? ''));
 
 describe('decide', () => {
   it('chooses the cheapest fitting offering by effective price', () => {
     const d = decide({ pod, sizing: mid, podSpec: noSpec, policy: policy(), index });
-    // m5.large spot in 1b costs less but is weighted by 100%: 0.076 > 1a's 0.0444.
+    // m5.large spot in 1b costs less but is weighted by 100%: 0.076 > 1a's 0.0444 (+ the disk).
     expect(d.chosen?.offering.zone).toBe('us-east-1a');
-    expect(d.chosen?.effectivePricePerHour).toBeCloseTo(0.04 * 1.11, 12);
+    expect(d.chosen?.effectivePricePerHour).toBeCloseTo((0.04 + AWS_DISK) * 1.11, 12);
     expect(d.policyName).toBe('test');
   });
   it('returns ranked fallbacks, cheapest first, as many as asked', () => {
@@ -113,7 +117,7 @@ describe('decide', () => {
     expect(d.chosen?.offering.region).toBe('us-east-1');
     expect(d.rejected.arch).toBe(1);
     expect(d.explanation).toMatch(
-      /^m5\.large on-demand aws us-east-1 at \$0\.0960\/h; runner-up n2-standard-2/,
+      /^m5\.large on-demand aws us-east-1 at \$0\.0982\/h with a 20Gi root volume; runner-up n2-standard-2/,
     );
   });
   it('honours the pod nodeSelector', () => {
@@ -405,7 +409,13 @@ function bruteForce(
       shape = q.serverlessShape;
     } else {
       if (checkFit(s.need, allocatable(o), o.gpu)) continue;
-      paid = o.pricePerHour;
+      const credits = burstCharge(o, s.need.cpu ?? 0, p);
+      if (typeof credits !== 'number') continue;
+      paid = machinePrice(
+        o.pricePerHour,
+        rootVolumePricePerHour(o.cloud, rootVolumeGiB(s.need, p.rootVolume)),
+        credits,
+      );
     }
     const rules = [
       checkCloud(o, p),
