@@ -10,7 +10,6 @@ import {
   type PolicyFinding,
   type PolicySpec,
   PolicySpecSchema,
-  ROOT_VOLUME_LIMIT_GIB,
 } from '../src/model/index.ts';
 import { parseQuantity } from '../src/placement/quantity.ts';
 import { at, isMap, judgeSpec } from './judge.ts';
@@ -38,9 +37,6 @@ export const POLICY_DEFAULTS = {
   isolation: 'dedicated',
   rightSizingMode: 'request',
   headroomPercent: 0,
-  rootVolumeMin: '20Gi',
-  rootVolumeMax: '1Ti',
-  burstable: true,
 } as const;
 
 interface Problem {
@@ -75,15 +71,25 @@ function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** `/spot/maxInterruptionBand` -> `spec.spot.maxInterruptionBand`, `/clouds/1` -> `spec.clouds[1]`. */
+/**
+ * `/spot/maxInterruptionBand` -> `spec.spot.maxInterruptionBand`, `/clouds/1` -> `spec.clouds[1]`;
+ * a key that is no plain name (empty, with a dot or a space) is quoted: `spec["a.b"]`.
+ */
 function fieldOf(segments: readonly string[]): string {
-  return segments.reduce((f, s) => (/^\d+$/.test(s) ? `${f}[${s}]` : `${f}.${s}`), 'spec');
+  return segments.reduce((f, s) => {
+    if (/^\d+$/.test(s)) return `${f}[${s}]`;
+    return /^[A-Za-z_][\w-]*$/.test(s) ? `${f}.${s}` : `${f}[${JSON.stringify(s)}]`;
+  }, 'spec');
 }
 
 function schemaProblems(spec: unknown): Problem[] {
   const problems: Problem[] = [];
   for (const e of Value.Errors(PolicySpecSchema, spec)) {
-    const segments = e.path.split('/').slice(1);
+    // A JSON pointer: `~1` is a `/` and `~0` a `~` inside a key.
+    const segments = e.path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
     const field = fieldOf(segments);
     if (e.message === 'Unexpected property') {
       const parent = schemaAt(segments.slice(0, -1));
@@ -198,7 +204,7 @@ function semanticProblems(spec: unknown): Problem[] {
  * offerings are known, names nothing on offer carries (see judge.ts).
  */
 export function judgePolicy(spec: unknown, onOffer?: OnOffer): PolicyFinding[] {
-  const errors = [...schemaProblems(spec), ...semanticProblems(spec), ...rootVolumeProblems(spec)];
+  const errors = [...schemaProblems(spec), ...semanticProblems(spec)];
   return [
     ...errors.map((p) => ({ ...p, severity: 'error' as const })),
     ...judgeSpec(spec, onOffer, errors.length === 0),
@@ -208,42 +214,6 @@ export function judgePolicy(spec: unknown, onOffer?: OnOffer): PolicyFinding[] {
 /** What makes a spec unusable whatever is on offer. */
 function specProblems(spec: unknown): Problem[] {
   return judgePolicy(spec).filter((f) => f.severity === 'error');
-}
-
-/** Root volume bounds must parse, keep min <= max, and stay within what a cloud disk can be. */
-function rootVolumeProblems(spec: unknown): Problem[] {
-  const problems: Problem[] = [];
-  const parsed: Record<string, number> = {};
-  for (const bound of BOUNDS) {
-    const value = at(spec, 'rootVolume', bound);
-    if (typeof value !== 'string') continue;
-    const field = `spec.rootVolume.${bound}`;
-    try {
-      parsed[bound] = parseBound(value, 'ephemeral-storage');
-    } catch (err) {
-      problems.push({ field, message: err instanceof Error ? err.message : String(err) });
-      continue;
-    }
-    if ((parsed[bound] ?? 0) > ROOT_VOLUME_LIMIT_GIB * 2 ** 30) {
-      problems.push({ field, message: `expected at most ${ROOT_VOLUME_LIMIT_GIB / 1024}Ti, got ${value}` });
-    }
-  }
-  const { min, max } = rootVolumeBounds(undefined);
-  if ((parsed.min ?? min) > (parsed.max ?? max)) {
-    problems.push({
-      field: 'spec.rootVolume.min',
-      message: `expected at most rootVolume.max (${String(at(spec, 'rootVolume', 'max') ?? POLICY_DEFAULTS.rootVolumeMax)}), got ${String(at(spec, 'rootVolume', 'min') ?? POLICY_DEFAULTS.rootVolumeMin)}`,
-    });
-  }
-  return problems;
-}
-
-function rootVolumeBounds(b: { min?: string; max?: string } | undefined): { min: number; max: number } {
-  const d = POLICY_DEFAULTS;
-  return {
-    min: parseBound(b?.min ?? d.rootVolumeMin, 'ephemeral-storage'),
-    max: parseBound(b?.max ?? d.rootVolumeMax, 'ephemeral-storage'),
-  };
 }
 
 // ---- resolving ------------------------------------------------------------------
@@ -283,8 +253,6 @@ export function resolvePolicy(name: string, spec: PolicySpec): Policy {
     spotRiskWeight: spec.spot?.riskWeight ?? d.spotRiskWeight,
     maxInterruptionBand: spec.spot?.maxInterruptionBand ?? d.maxInterruptionBand,
     isolation: spec.isolation ?? d.isolation,
-    rootVolume: rootVolumeBounds(spec.rootVolume),
-    burstable: spec.burstable ?? d.burstable,
     rightSizing: {
       mode: spec.rightSizing?.mode ?? d.rightSizingMode,
       headroomPercent: spec.rightSizing?.headroomPercent ?? d.headroomPercent,

@@ -1,15 +1,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
+  ANNOTATION_POLICY,
   BERTH_API_VERSION,
   BERTH_KIND,
   type BerthObject,
   type BerthPhase,
+  type BerthSpec,
   type BerthStatus,
   CapacityError,
   type CostLedger,
   type Decision,
   FINALIZER,
+  InputError,
   type Instance,
   LABEL_CLUSTER,
   LABEL_POD_UID,
@@ -123,10 +126,11 @@ export class Reconciler {
   }
 
   /**
-   * Right-size and decide. A pod or policy berth cannot read gets a Warning
-   * and waits for a change (undefined), not a busy loop of retries.
+   * Right-size and decide. A pod or policy berth cannot read is a failure
+   * with its reason (recorded on the Berth), retried when a policy or the
+   * catalog changes, not in a busy loop.
    */
-  private async decide(key: string, pod: V1Pod): Promise<Decision | undefined> {
+  private async decide(pod: V1Pod): Promise<{ decision: Decision } | { failed: Failure }> {
     const started = performance.now();
     try {
       const policy = this.d.resolvePolicy(pod);
@@ -134,22 +138,22 @@ export class Reconciler {
         .daemonSets()
         .map((ds) => ds.spec?.template.spec)
         .filter((s) => s !== undefined);
-      return this.d.engine.decide(pod, policy, daemonSets, this.d.unavailable.snapshot());
+      return { decision: this.d.engine.decide(pod, policy, daemonSets, this.d.unavailable.snapshot()) };
     } catch (err) {
-      this.unplaced.add(key);
-      await this.d.writer.event(pod, 'Warning', 'InvalidPlacementInput', errorMessage(err));
-      return undefined;
+      if (err instanceof InputError)
+        return { failed: { reason: 'InvalidPlacementInput', message: err.message } };
+      // Not the input's fault: a bug to fix, so it is logged whole as well.
+      this.d.log.error({ pod: podName(pod), err }, 'deciding failed');
+      return { failed: { reason: 'DecisionFailed', message: errorMessage(err) } };
     } finally {
       this.d.metrics.decisionSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
-  private async decideAndRecord(key: string, pod: V1Pod): Promise<void> {
-    const decision = await this.decide(key, pod);
-    if (!decision) return;
+  /** A new Berth for the pod, with the finalizer and the owner reference. */
+  private newBerth(pod: V1Pod, spec: Omit<BerthSpec, 'pod' | 'podLabels'>): BerthObject {
     const meta = pod.metadata!;
-    const chosen = decision.chosen;
-    const berth: BerthObject = {
+    return {
       apiVersion: BERTH_API_VERSION,
       kind: BERTH_KIND,
       metadata: {
@@ -163,13 +167,58 @@ export class Reconciler {
       },
       spec: {
         pod: { name: meta.name!, namespace: meta.namespace!, uid: meta.uid! },
-        policy: decision.policyName,
-        ...(chosen ? { offering: this.d.engine.placed(chosen.offering, chosen.pricePerHour) } : {}),
-        fallbacks: decision.fallbacks.map((c) => this.d.engine.placed(c.offering, c.pricePerHour)),
-        explanation: decision.explanation,
+        ...spec,
         ...(meta.labels ? { podLabels: meta.labels } : {}),
       },
     };
+  }
+
+  /**
+   * A pod berth cannot place for a reason of input gets a Berth in phase
+   * Failed with the reason, so every berth pod shows in `kubectl get berths`;
+   * it is decided again when a policy or the catalog changes. Written (and
+   * announced) only when the verdict is new.
+   */
+  private async recordFailed(
+    key: string,
+    pod: V1Pod,
+    berth: BerthObject | undefined,
+    failed: Failure,
+  ): Promise<void> {
+    this.unplaced.add(key);
+    const status = berth?.status;
+    if (status?.phase === 'Failed' && status.reason === failed.reason && status.message === failed.message)
+      return;
+    const { namespace, name } = pod.metadata as { namespace: string; name: string };
+    const policy = pod.metadata?.annotations?.[ANNOTATION_POLICY] ?? '';
+    if (berth) {
+      await this.d.writer.patchBerthSpec(namespace, name, { explanation: failed.message });
+    } else {
+      await this.d.writer.createBerth(
+        this.newBerth(pod, { policy, fallbacks: [], explanation: failed.message }),
+      );
+    }
+    await this.d.writer.patchBerthStatus(namespace, name, {
+      phase: 'Failed',
+      reason: failed.reason,
+      message: failed.message,
+      timestamps: { ...status?.timestamps, Failed: now() },
+    });
+    await this.d.writer.event(pod, 'Warning', failed.reason, failed.message);
+  }
+
+  private async decideAndRecord(key: string, pod: V1Pod): Promise<void> {
+    const outcome = await this.decide(pod);
+    if ('failed' in outcome) return this.recordFailed(key, pod, undefined, outcome.failed);
+    const { decision } = outcome;
+    const meta = pod.metadata!;
+    const chosen = decision.chosen;
+    const berth = this.newBerth(pod, {
+      policy: decision.policyName,
+      ...(chosen ? { offering: this.d.engine.placed(chosen.offering, chosen.pricePerHour) } : {}),
+      fallbacks: decision.fallbacks.map((c) => this.d.engine.placed(c.offering, c.pricePerHour)),
+      explanation: decision.explanation,
+    });
     await this.d.writer.createBerth(berth);
     if (!chosen) {
       this.unplaced.add(key);
@@ -188,10 +237,27 @@ export class Reconciler {
   }
 
   private async redecide(key: string, pod: V1Pod, berth: BerthObject): Promise<void> {
-    const decision = await this.decide(key, pod);
-    if (!decision) return;
+    const outcome = await this.decide(pod);
+    if ('failed' in outcome) return this.recordFailed(key, pod, berth, outcome.failed);
+    const { decision } = outcome;
     if (!decision.chosen) {
       this.unplaced.add(key);
+      if (berth.status?.phase === 'Failed') {
+        // The input was fixed, but nothing fits it yet: say that instead.
+        const { namespace, name } = berth.metadata;
+        this.d.metrics.noFit.inc();
+        await this.d.writer.patchBerthSpec(namespace, name, {
+          policy: decision.policyName,
+          explanation: decision.explanation,
+        });
+        await this.d.writer.patchBerthStatus(namespace, name, {
+          phase: 'Pending',
+          reason: 'NoFit',
+          message: decision.explanation,
+          timestamps: { ...berth.status.timestamps, Pending: now() },
+        });
+        await this.d.writer.event(pod, 'Warning', 'NoFit', decision.explanation);
+      }
       return;
     }
     this.unplaced.delete(key);
@@ -438,6 +504,16 @@ export function splitKey(key: string): [string, string] {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** Why a pod could not be decided: the Berth's status reason and message. */
+interface Failure {
+  reason: 'InvalidPlacementInput' | 'DecisionFailed';
+  message: string;
+}
+
+function podName(pod: V1Pod): string {
+  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
 }
 
 function errorMessage(err: unknown): string {

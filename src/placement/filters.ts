@@ -1,4 +1,4 @@
-import type { V1NodeSelectorRequirement, V1PodSpec } from '@kubernetes/client-node';
+import type { V1PodSpec } from '@kubernetes/client-node';
 import {
   GPU_RESOURCES,
   type Gpu,
@@ -249,14 +249,38 @@ const OPERATORS: readonly NodeRequirement['operator'][] = [
 ];
 const INTEGER = /^-?\d+$/;
 
-function compileRequirement(r: V1NodeSelectorRequirement, field: string, keyPrefix: string): NodeRequirement {
+/**
+ * The pod spec is typed, but a manifest read from a file (or a client that
+ * skipped validation) can hold anything: each level is checked before use, so
+ * a wrong type is an InputError naming the field, never a TypeError.
+ */
+function mapAt(value: unknown, field: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a map', { field });
+  return value as Record<string, unknown>;
+}
+
+function listAt(value: unknown, field: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InputError('expected a list', { field });
+  return value;
+}
+
+function stringAt(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new InputError('expected a string', { field });
+  return value;
+}
+
+function compileRequirement(raw: unknown, field: string, keyPrefix: string): NodeRequirement {
+  const r = mapAt(raw, field) ?? {};
+  const key = stringAt(r.key, `${field}.key`);
+  const values = listAt(r.values, `${field}.values`).map((v, i) => stringAt(v, `${field}.values[${i}]`));
   const operator = OPERATORS.find((op) => op === r.operator);
   if (!operator) {
     throw new InputError(`expected one of ${OPERATORS.join(', ')}, got "${r.operator}"`, {
       field: `${field}.operator`,
     });
   }
-  const values = r.values ?? [];
   const needsValues = operator === 'In' || operator === 'NotIn';
   const numeric = operator === 'Gt' || operator === 'Lt';
   if (needsValues && values.length === 0) {
@@ -270,7 +294,7 @@ function compileRequirement(r: V1NodeSelectorRequirement, field: string, keyPref
       field: `${field}.values`,
     });
   }
-  return { key: `${keyPrefix}${r.key}`, operator, values };
+  return { key: `${keyPrefix}${key}`, operator, values };
 }
 
 /**
@@ -281,25 +305,30 @@ function compileRequirement(r: V1NodeSelectorRequirement, field: string, keyPref
  * when the pod constrains nothing.
  */
 export function compileNodeConstraint(spec: V1PodSpec): NodeConstraint | undefined {
-  const selector: NodeRequirement[] = Object.entries(spec.nodeSelector ?? {}).map(([key, value]) => ({
-    key,
-    operator: 'In',
-    values: [value],
-  }));
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const selector: NodeRequirement[] = Object.entries(mapAt(spec.nodeSelector, 'spec.nodeSelector') ?? {}).map(
+    ([key, value]) => ({
+      key,
+      operator: 'In',
+      values: [stringAt(value, `spec.nodeSelector.${key}`)],
+    }),
+  );
+  const affinity = mapAt(spec.affinity, 'spec.affinity');
+  const nodeAffinity = mapAt(affinity?.nodeAffinity, 'spec.affinity.nodeAffinity');
+  const requiredField = 'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution';
+  const required = mapAt(nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, requiredField);
   let terms: NodeRequirement[][];
   if (!required) {
     if (selector.length === 0) return undefined;
     terms = [selector];
   } else {
-    const base =
-      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
+    const base = `${requiredField}.nodeSelectorTerms`;
     terms = [];
-    (required.nodeSelectorTerms ?? []).forEach((term, i) => {
-      const exprs = (term.matchExpressions ?? []).map((r, j) =>
+    listAt(required.nodeSelectorTerms, base).forEach((raw, i) => {
+      const term = mapAt(raw, `${base}[${i}]`) ?? {};
+      const exprs = listAt(term.matchExpressions, `${base}[${i}].matchExpressions`).map((r, j) =>
         compileRequirement(r, `${base}[${i}].matchExpressions[${j}]`, ''),
       );
-      const fields = (term.matchFields ?? []).map((r, j) =>
+      const fields = listAt(term.matchFields, `${base}[${i}].matchFields`).map((r, j) =>
         compileRequirement(r, `${base}[${i}].matchFields[${j}]`, 'field:'),
       );
       if (exprs.length + fields.length > 0) terms.push([...selector, ...exprs, ...fields]);

@@ -131,4 +131,20 @@ describe('nextStep', () => {
       deleteBerth: true,
     });
   });
+
+  it('decides a Failed Berth again while its pod waits, and frees it (never launched) once the pod goes', () => {
+    const failed = berth({ offering: false, phase: 'Failed' });
+    // The pod can't change, but a policy can: every retry of the key decides again.
+    expect(nextStep({ pod: pod(), berth: failed }).kind).toBe('redecide');
+    expect(nextStep({ berth: failed }).kind).toBe('teardown');
+    expect(nextStep({ pod: pod({ deleting: true }), berth: failed }).kind).toBe('teardown');
+    expect(nextStep({ pod: pod({ uid: 'uid-2' }), berth: failed }).kind).toBe('teardown');
+    expect(nextStep({ berth: berth({ offering: false, phase: 'Terminated' }) })).toEqual({
+      kind: 'release',
+      deleteBerth: false,
+    });
+    expect(
+      nextStep({ pod: pod({ uid: 'uid-2' }), berth: berth({ offering: false, phase: 'Terminated' }) }),
+    ).toEqual({ kind: 'release', deleteBerth: true });
+  });
 });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { generatedFiles, renderPolicyCrd } from '../../../deploy/generate-crds.ts';
+import { BERTH_CRD_FILE, CRD_DIR, generatedFiles, renderPolicyCrd } from '../../../deploy/generate-crds.ts';
 import { SchemaConversionError, toStructuralSchema } from '../../../src/kube/crd-schema.ts';
-import { PolicySpecSchema } from '../../../src/model/index.ts';
+import { type BerthPhase, PolicySpecSchema } from '../../../src/model/index.ts';
 
 describe('toStructuralSchema', () => {
   it('turns a union of literals into an enum of one type, keeping the description', () => {
@@ -97,5 +98,32 @@ describe('committed CRDs', () => {
     const conditions = version.schema.openAPIV3Schema.properties.status.properties.conditions;
     expect(conditions.items.required).toEqual(['type', 'status', 'lastTransitionTime', 'reason', 'message']);
     expect(crd.spec.names.shortNames).toEqual(['pp']);
+  });
+
+  it('the Berth CRD allows every BerthPhase, Failed included, and kubectl get shows the phase and its reason', () => {
+    const crd = parse(readFileSync(join(CRD_DIR, BERTH_CRD_FILE), 'utf8'));
+    const version = crd.spec.versions[0];
+    const phases: BerthPhase[] = [
+      'Pending',
+      'Launching',
+      'Registered',
+      'Bound',
+      'Terminating',
+      'Terminated',
+      'Failed',
+    ];
+    expect(version.schema.openAPIV3Schema.properties.status.properties.phase.enum).toEqual(phases);
+    const columns = version.additionalPrinterColumns as {
+      name: string;
+      jsonPath: string;
+      priority?: number;
+    }[];
+    const shown = columns.filter((c) => !c.priority).map((c) => `${c.name}=${c.jsonPath}`);
+    expect(shown).toContain('Phase=.status.phase');
+    expect(shown).toContain('Reason=.status.reason');
+    expect(columns.find((c) => c.name === 'Message')).toMatchObject({
+      jsonPath: '.status.message',
+      priority: 1,
+    });
   });
 });
