@@ -10,6 +10,7 @@ import {
   type PolicyFinding,
   type PolicySpec,
   PolicySpecSchema,
+  ROOT_VOLUME_LIMIT_GIB,
 } from '../src/model/index.ts';
 import { parseQuantity } from '../src/placement/quantity.ts';
 import { at, isMap, judgeSpec } from './judge.ts';
@@ -37,6 +38,9 @@ export const POLICY_DEFAULTS = {
   isolation: 'dedicated',
   rightSizingMode: 'request',
   headroomPercent: 0,
+  rootVolumeMin: '20Gi',
+  rootVolumeMax: '1Ti',
+  burstable: true,
 } as const;
 
 interface Problem {
@@ -204,7 +208,7 @@ function semanticProblems(spec: unknown): Problem[] {
  * offerings are known, names nothing on offer carries (see judge.ts).
  */
 export function judgePolicy(spec: unknown, onOffer?: OnOffer): PolicyFinding[] {
-  const errors = [...schemaProblems(spec), ...semanticProblems(spec)];
+  const errors = [...schemaProblems(spec), ...semanticProblems(spec), ...rootVolumeProblems(spec)];
   return [
     ...errors.map((p) => ({ ...p, severity: 'error' as const })),
     ...judgeSpec(spec, onOffer, errors.length === 0),
@@ -214,6 +218,42 @@ export function judgePolicy(spec: unknown, onOffer?: OnOffer): PolicyFinding[] {
 /** What makes a spec unusable whatever is on offer. */
 function specProblems(spec: unknown): Problem[] {
   return judgePolicy(spec).filter((f) => f.severity === 'error');
+}
+
+/** Root volume bounds must parse, keep min <= max, and stay within what a cloud disk can be. */
+function rootVolumeProblems(spec: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const parsed: Record<string, number> = {};
+  for (const bound of BOUNDS) {
+    const value = at(spec, 'rootVolume', bound);
+    if (typeof value !== 'string') continue;
+    const field = `spec.rootVolume.${bound}`;
+    try {
+      parsed[bound] = parseBound(value, 'ephemeral-storage');
+    } catch (err) {
+      problems.push({ field, message: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    if ((parsed[bound] ?? 0) > ROOT_VOLUME_LIMIT_GIB * 2 ** 30) {
+      problems.push({ field, message: `expected at most ${ROOT_VOLUME_LIMIT_GIB / 1024}Ti, got ${value}` });
+    }
+  }
+  const { min, max } = rootVolumeBounds(undefined);
+  if ((parsed.min ?? min) > (parsed.max ?? max)) {
+    problems.push({
+      field: 'spec.rootVolume.min',
+      message: `expected at most rootVolume.max (${String(at(spec, 'rootVolume', 'max') ?? POLICY_DEFAULTS.rootVolumeMax)}), got ${String(at(spec, 'rootVolume', 'min') ?? POLICY_DEFAULTS.rootVolumeMin)}`,
+    });
+  }
+  return problems;
+}
+
+function rootVolumeBounds(b: { min?: string; max?: string } | undefined): { min: number; max: number } {
+  const d = POLICY_DEFAULTS;
+  return {
+    min: parseBound(b?.min ?? d.rootVolumeMin, 'ephemeral-storage'),
+    max: parseBound(b?.max ?? d.rootVolumeMax, 'ephemeral-storage'),
+  };
 }
 
 // ---- resolving ------------------------------------------------------------------
@@ -253,6 +293,8 @@ export function resolvePolicy(name: string, spec: PolicySpec): Policy {
     spotRiskWeight: spec.spot?.riskWeight ?? d.spotRiskWeight,
     maxInterruptionBand: spec.spot?.maxInterruptionBand ?? d.maxInterruptionBand,
     isolation: spec.isolation ?? d.isolation,
+    rootVolume: rootVolumeBounds(spec.rootVolume),
+    burstable: spec.burstable ?? d.burstable,
     rightSizing: {
       mode: spec.rightSizing?.mode ?? d.rightSizingMode,
       headroomPercent: spec.rightSizing?.headroomPercent ?? d.headroomPercent,
