@@ -51,6 +51,10 @@ export function describeRejection(r: Rejection): string {
       return describeServerlessLimit(r);
     case 'selector':
       return `pod requires ${r.rule}, node would have ${r.actual}`;
+    case 'burstable':
+      return r.rule === 'standard-mode'
+        ? `burstable below the request: needs ${amount('cpu', r.wanted)} sustained, baseline ${amount('cpu', r.actual)} (standard mode throttles it)`
+        : `burstable ${r.actual} has no published CPU baseline`;
     default:
       return r.wanted === undefined
         ? `${r.rule}: ${r.actual}`
