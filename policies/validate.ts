@@ -1,6 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseAllDocuments } from 'yaml';
 import {
   ABSURD_AMOUNTS,
   closest,
@@ -12,6 +11,7 @@ import {
   PolicySpecSchema,
   ROOT_VOLUME_LIMIT_GIB,
 } from '../src/model/index.ts';
+import { parseYamlDocuments } from '../src/model/yaml-documents.ts';
 import { parseQuantity } from '../src/placement/quantity.ts';
 import { at, isMap, judgeSpec } from './judge.ts';
 
@@ -375,14 +375,12 @@ export function parsePolicyDocuments(text: string, source: string, options: Pars
   const policies: Policy[] = [];
   const seen = new Set<string>();
   let count = 0;
-  parseAllDocuments(text).forEach((doc, i) => {
-    const where = `${source} document ${i + 1}`;
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) lines.push(`${where}: YAML syntax error: ${e.message.split('\n')[0]}`);
-      return;
+  for (const { where, value, errors } of parseYamlDocuments(text, source)) {
+    if (errors.length > 0) {
+      for (const e of errors) lines.push(`${where}: ${e}`);
+      continue;
     }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
+    if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     count++;
     const checked = checkDocument(value, options.onOffer);
     const object = `${KIND}/${checked.name ?? '(unnamed)'}`;
@@ -398,7 +396,7 @@ export function parsePolicyDocuments(text: string, source: string, options: Pars
     if (checked.problems.length === 0 && checked.spec && checked.name) {
       policies.push(resolvePolicy(checked.name, checked.spec));
     }
-  });
+  }
   if (lines.length === 0 && count === 0) {
     throw new InputError(`no ${KIND} documents found (the file is empty)`, { source });
   }

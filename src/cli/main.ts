@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { reportError } from './output.ts';
+import { packageVersion, reportError } from './output.ts';
 import { sandboxCommand } from './sandbox.ts';
 
 // A closed pipe (`berth ... | head`) is a normal end, not a crash.
@@ -10,6 +10,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const program = new Command('berth')
   .description('Just-in-time, right-sized, dedicated nodes for Kubernetes pods at the cheapest allowed price')
+  .version(packageVersion(), '-V, --version', 'print the version of berth')
   .showHelpAfterError()
   .exitOverride();
 
@@ -26,8 +27,11 @@ const commands = {
   quote: () => import('./quote.ts'),
 };
 const wanted = process.argv[2];
+// Own keys only: `berth toString` is an unknown command, not the object's prototype.
 const names =
-  wanted !== undefined && wanted in commands ? [wanted as keyof typeof commands] : Object.keys(commands);
+  wanted !== undefined && Object.hasOwn(commands, wanted)
+    ? [wanted as keyof typeof commands]
+    : Object.keys(commands);
 for (const name of names) (await commands[name as keyof typeof commands]()).register(program);
 
 try {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { InputError, type ManifestPod } from '../model/index.ts';
+import { checkInputSize, parseYamlDocuments } from '../model/yaml-documents.ts';
 import { parseQuantity } from '../placement/quantity.ts';
 
 /**
@@ -25,15 +25,55 @@ const POD_SPEC_PATH: Readonly<Record<string, readonly string[]>> = {
 
 const RESOURCE_FIELDS = ['limits', 'requests', 'claims'];
 
-/** Reads a file, or stdin for `-`. */
+/**
+ * Reads a file, or stdin for `-`, refusing more than YAML_LIMITS.maxBytes
+ * before holding it: a huge input is one clear error, not a full memory.
+ */
 export function readInput(file: string): { text: string; source: string } {
   const source = file === '-' ? 'stdin' : file;
+  let fd: number | undefined;
   try {
-    return { text: readFileSync(file === '-' ? 0 : file, 'utf8'), source };
+    fd = file === '-' ? 0 : openSync(file, 'r');
+    if (fd !== 0) {
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      checkInputSize(stat.size, source);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        // A non-blocking stdin pipe with nothing yet: wait a moment and read again.
+        if (err instanceof Error && 'code' in err && err.code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          continue;
+        }
+        throw err;
+      }
+      if (n === 0) break;
+      total += n;
+      checkInputSize(total, source); // a file growing while read, or stdin
+      chunks.push(chunk.subarray(0, n));
+    }
+    return { text: Buffer.concat(chunks).toString('utf8'), source };
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read';
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : 'cannot be read';
     throw new InputError(`${why}${code && why === 'cannot be read' ? ` (${code})` : ''}`, { source });
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
 }
 
@@ -180,17 +220,15 @@ export function extractPods(text: string, source: string): ManifestPod[] {
   const pods: ManifestPod[] = [];
   const problems: string[] = [];
   let objects = 0;
-  parseAllDocuments(text).forEach((doc, i) => {
-    const where = `${source} document ${i + 1}`;
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push(`${where}: YAML syntax error: ${e.message.split('\n')[0]}`);
-      return;
+  for (const { where, value, errors } of parseYamlDocuments(text, source)) {
+    if (errors.length > 0) {
+      for (const e of errors) problems.push(`${where}: ${e}`);
+      continue;
     }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
+    if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     objects++;
     extractOne(value, where, pods, problems);
-  });
+  }
   if (problems.length === 0 && objects === 0) {
     throw new InputError('no Kubernetes objects found (the file is empty)', { source });
   }
