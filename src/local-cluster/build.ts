@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ClusterError } from './errors.ts';
 import { binDir, cacheDir } from './paths.ts';
-import { type Component, COMPONENTS, VERSIONS } from './versions.ts';
+import { type Component, COMPONENTS, HELM, type Tool, VERSIONS } from './versions.ts';
 
 export type Binaries = Record<Component, string>;
 export type Progress = (message: string) => void;
@@ -106,19 +106,73 @@ async function buildEtcd(target: string, progress: Progress): Promise<void> {
 }
 
 async function buildKwok(target: string, progress: Progress): Promise<void> {
-  const tmpBin = join(cacheDir(), 'build', `kwok-${VERSIONS.kwok}`);
+  await goInstall('kwok', `sigs.k8s.io/kwok/cmd/kwok@${VERSIONS.kwok}`, target, '', progress);
+}
+
+/**
+ * Where helm is (or will be) built: beside the control plane in the cache,
+ * the version in the name; BERTH_BIN_DIR, when set, holds a prebuilt one.
+ */
+export function helmPath(): string {
+  const prebuilt = process.env.BERTH_BIN_DIR;
+  return prebuilt ? join(prebuilt, 'helm') : join(binDir(), `helm-${HELM.version}`);
+}
+
+/** Builds helm from the Go module proxy once (a few minutes); a warm cache returns at once. */
+export async function ensureHelm(progress: Progress = () => {}): Promise<string> {
+  const target = helmPath();
+  if (existsSync(target)) return target;
+  if (process.env.BERTH_BIN_DIR) {
+    throw new ClusterError(
+      'helm',
+      `not found in BERTH_BIN_DIR (${process.env.BERTH_BIN_DIR})`,
+      undefined,
+      'put a helm v3 binary there or unset BERTH_BIN_DIR to build it from source',
+    );
+  }
+  await checkGo();
+  await mkdir(binDir(), { recursive: true });
+  const started = Date.now();
+  progress(`building helm ${HELM.version} from source into ${binDir()} (first run only)`);
+  await goInstall('helm', `${HELM.module}/cmd/helm@${HELM.version}`, target, helmLdflags(), progress);
+  progress(`built in ${formatElapsed(Date.now() - started)}`);
+  return target;
+}
+
+/** What helm's Makefile stamps: its version, and the cluster version it assumes without one. */
+export function helmLdflags(): string {
+  const [major, minor] = HELM.kubeVersion.replace(/^v/, '').split('.');
+  return [
+    `-X ${HELM.module}/internal/version.version=${HELM.version}`,
+    `-X ${HELM.module}/internal/version.gitTreeState=clean`,
+    ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [
+      `-X ${HELM.module}/${pkg}.k8sVersionMajor=${major}`,
+      `-X ${HELM.module}/${pkg}.k8sVersionMinor=${minor}`,
+    ]),
+  ].join(' ');
+}
+
+/** `go install module/cmd@version` into a scratch GOBIN, then moved to `target` whole. */
+async function goInstall(
+  tool: Tool,
+  pkgAtVersion: string,
+  target: string,
+  ldflags: string,
+  progress: Progress,
+): Promise<void> {
+  const tmpBin = join(cacheDir(), 'build', `${basename(target)}.gobin`);
   await mkdir(tmpBin, { recursive: true });
-  const log = buildLog('kwok');
   await goStep(
-    'kwok',
+    tool,
     cacheDir(),
-    ['install', '-v', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${VERSIONS.kwok}`],
-    log,
+    ['install', '-v', '-trimpath', '-ldflags', `-s -w ${ldflags}`.trim(), pkgAtVersion],
+    buildLog(tool),
     progress,
     'compiling',
     { GOBIN: tmpBin, GOFLAGS: '-buildvcs=false' },
   );
-  await rename(join(tmpBin, 'kwok'), target);
+  const command = pkgAtVersion.slice(0, pkgAtVersion.indexOf('@')).split('/').pop() ?? tool;
+  await rename(join(tmpBin, command), target);
 }
 
 /**
@@ -196,13 +250,13 @@ export function versionLdflags(version: string): string {
     .join(' ');
 }
 
-function buildLog(component: Component): string {
-  return join(cacheDir(), 'logs', `build-${component}.log`);
+function buildLog(tool: Tool): string {
+  return join(cacheDir(), 'logs', `build-${tool}.log`);
 }
 
 /** Runs one go command, streaming its output to the log and counting compiled packages as progress. */
 async function goStep(
-  component: Component,
+  component: Tool,
   cwd: string,
   args: string[],
   log: string,

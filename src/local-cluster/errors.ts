@@ -1,4 +1,4 @@
-import type { Component } from './versions.ts';
+import type { Tool } from './versions.ts';
 
 /**
  * A local control-plane failure a person can act on: which component, where
@@ -6,7 +6,7 @@ import type { Component } from './versions.ts';
  */
 export class ClusterError extends Error {
   constructor(
-    readonly component: Component | 'go' | 'cluster',
+    readonly component: Tool | 'go' | 'cluster',
     message: string,
     readonly logFile?: string,
     readonly hint?: string,

@@ -8,7 +8,20 @@ export const VERSIONS = {
   kwok: 'v0.8.0',
 } as const;
 
+/**
+ * Helm, built only for the tests that render and check the chart
+ * (deploy/helm). v3.22 resolves with Go 1.26 and has no replace directives, so
+ * `go install` builds it straight from the module proxy. Its own Makefile
+ * stamps the Kubernetes version of its client-go (v0.37) as the default
+ * cluster version `helm template` and `helm lint` assume; without it they
+ * assume 1.20 and refuse the chart's kubeVersion.
+ */
+export const HELM = { module: 'helm.sh/helm/v3', version: 'v3.22.0', kubeVersion: 'v1.37.0' } as const;
+
 export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+
+/** What the build module builds: the control plane, and helm for the chart's tests. */
+export type Tool = Component | 'helm';
 
 export const COMPONENTS: readonly Component[] = [
   'etcd',

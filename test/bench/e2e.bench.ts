@@ -62,6 +62,8 @@ try {
     [
       'dist/src/cli/main.js', // the compiled controller, as the container image runs it (npm run build)
       'run',
+      '--provider',
+      'local', // the simulated cloud whose Nodes kwok runs, named: it is never a default
       '--kubeconfig',
       cluster.kubeconfig,
       '--no-leader-elect',
