@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { formatElapsed } from '../local-cluster/build.ts';
 import { clusterStatus, readState, startCluster, stopCluster } from '../local-cluster/cluster.ts';
+import { StateFileUnreadableError } from '../local-cluster/state-file.ts';
+import { InputError } from '../model/index.ts';
 import { formatTable, parseOutputFormat, printJson } from './output.ts';
 
 /** Progress on one line in a terminal; one line per step in a log. */
@@ -25,12 +27,18 @@ export function register(program: Command): void {
       'build the binaries on first use, start the control plane on loopback, print the kubeconfig path',
     )
     .option('--name <name>', 'cluster name (several can run side by side)', 'berth')
-    .action(async (opts: { name: string }) => {
+    .option('-o, --output <format>', 'path (the kubeconfig path alone) or json', 'path')
+    .action(async (opts: { name: string; output: string }) => {
+      if (opts.output !== 'path' && opts.output !== 'json') {
+        throw new InputError(`expected "path" or "json", got "${opts.output}"`, { field: '--output' });
+      }
       const started = Date.now();
       const state = await startCluster({ name: opts.name, progress: progressPrinter() });
       process.stderr.write(`\ncluster "${state.name}" ready in ${formatElapsed(Date.now() - started)}\n`);
       process.stderr.write(`  kubectl --kubeconfig ${state.kubeconfig} get --raw /readyz\n`);
-      process.stdout.write(`${state.kubeconfig}\n`);
+      if (opts.output === 'json')
+        printJson({ name: state.name, kubeconfig: state.kubeconfig, server: state.server });
+      else process.stdout.write(`${state.kubeconfig}\n`);
     });
 
   cluster
@@ -54,7 +62,21 @@ export function register(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: { name: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
-      const state = await readState(opts.name);
+      let state: Awaited<ReturnType<typeof readState>>;
+      try {
+        state = await readState(opts.name);
+      } catch (err) {
+        if (!(err instanceof StateFileUnreadableError) || format !== 'json') throw err;
+        printJson({
+          name: opts.name,
+          running: 'unknown',
+          stateFile: err.file,
+          error: err.why,
+          processes: err.named,
+        });
+        process.exitCode = 1;
+        return;
+      }
       if (!state) {
         if (format === 'json') printJson({ name: opts.name, running: false });
         else process.stdout.write(`cluster "${opts.name}" is not running; start it with: berth cluster up\n`);

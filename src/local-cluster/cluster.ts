@@ -10,6 +10,7 @@ import { stateDir, stateRoot } from './paths.ts';
 import { type ClusterPki, generatePki } from './pki.ts';
 import { freePorts } from './ports.ts';
 import { probe, type TlsClient } from './probe.ts';
+import { readJsonState, StateFileUnreadableError, writeJsonAtomic } from './state-file.ts';
 import {
   hintFor,
   isOurs,
@@ -235,23 +236,35 @@ export async function clusterStatus(state: ClusterState): Promise<ComponentStatu
   );
 }
 
-export async function readState(name: string): Promise<ClusterState | undefined> {
-  try {
-    return JSON.parse(await readFile(join(stateDir(name), 'state.json'), 'utf8')) as ClusterState;
-  } catch {
-    return undefined;
-  }
+function isClusterState(value: unknown): value is ClusterState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.name === 'string' && typeof v.dir === 'string' && Array.isArray(v.processes);
 }
 
-async function writeState(state: ClusterState): Promise<void> {
-  await writeFile(join(state.dir, 'state.json'), JSON.stringify(state, null, 2));
+/**
+ * The cluster's recorded state; undefined when it has none (not running).
+ * A state file that exists but cannot be read throws StateFileUnreadableError
+ * naming the file and the PIDs it still names.
+ */
+export function readState(name: string): Promise<ClusterState | undefined> {
+  return readJsonState(join(stateDir(name), 'state.json'), isClusterState);
+}
+
+/** Atomic and queued per file (see state-file.ts): concurrent starts never splice two states together. */
+export function writeState(state: ClusterState): Promise<void> {
+  return writeJsonAtomic(join(state.dir, 'state.json'), state);
 }
 
 /** Test clusters whose owner died without cleaning up (e.g. SIGKILL) are stopped here. */
 async function reapAbandoned(): Promise<void> {
   if (!existsSync(stateRoot())) return;
   for (const name of await readdir(stateRoot())) {
-    const state = await readState(name);
+    // A cluster whose state can't be read is reported by its own `status` and `down`, not here.
+    const state = await readState(name).catch((err: unknown) => {
+      if (err instanceof StateFileUnreadableError) return undefined;
+      throw err;
+    });
     if (state?.ownerPid !== undefined && !pidAlive(state.ownerPid)) await stopCluster(state);
   }
 }

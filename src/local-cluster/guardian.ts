@@ -12,7 +12,9 @@ const owner = Number(ownerArg);
 if (!Number.isInteger(owner) || !name) process.exit(2);
 for (;;) {
   await sleep(500);
-  const state = await readState(name);
+  // A state file caught unreadable is looked at again next round, never taken for a cluster that is gone.
+  const state = await readState(name).catch(() => 'unreadable' as const);
+  if (state === 'unreadable') continue;
   if (!state || state.ownerPid !== owner) process.exit(0);
   if (!pidAlive(owner)) {
     await stopCluster(state).catch(() => {});
