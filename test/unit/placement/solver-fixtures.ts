@@ -5,6 +5,7 @@ import {
   GiB,
   type Offering,
   MiB,
+  type NodeSettings,
   offeringId,
   type Policy,
   type Resources,
@@ -31,13 +32,19 @@ export function offering(input: OfferingInput): Offering {
   return { ...base, id: input.id ?? offeringId(base) };
 }
 
-/** A simple, predictable allocatable: 100m CPU and 256 MiB kept back, 110 pods, 18 GiB disk. */
-export function allocatable(o: Offering): Resources {
+/**
+ * A simple, predictable allocatable: 100m CPU and 256 MiB kept back, and 1 MiB
+ * more per pod the kubelet may run (the way EKS's reserve grows with maxPods);
+ * maxPods and the disk follow the node settings (default: the offering's pod
+ * limit or 110, 20 GiB), of which 90% is left for pods.
+ */
+export function allocatable(o: Offering, node?: NodeSettings): Resources {
+  const pods = node?.maxPods ?? o.maxPods ?? 110;
   return {
     cpu: o.cpu - 100,
-    memory: (o.memoryMiB - 256) * MiB,
-    pods: o.maxPods ?? 110,
-    'ephemeral-storage': 18 * GiB,
+    memory: (o.memoryMiB - 256 - pods) * MiB,
+    pods,
+    'ephemeral-storage': Math.floor((node?.rootVolumeGiB ?? 20) * GiB * 0.9),
   };
 }
 

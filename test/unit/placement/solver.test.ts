@@ -23,8 +23,9 @@ import {
 import { formatPrice } from '../../../src/placement/explain.ts';
 import { buildIndex } from '../../../src/placement/offering-index.ts';
 import { compareCandidates, effectivePrice } from '../../../src/placement/rank.ts';
-import { serverlessQuote } from '../../../src/placement/serverless.ts';
-import { decide, machinePrice } from '../../../src/placement/solver.ts';
+import { serverlessQuote, serverlessRejection } from '../../../src/placement/serverless.ts';
+import { podFeatures } from '../../../src/placement/serverless-limits.ts';
+import { decide, machinePrice, nodeSettingsFor } from '../../../src/placement/solver.ts';
 import { burstCharge } from '../../../src/placement/burstable.ts';
 import { rootVolumeGiB, rootVolumePricePerHour } from '../../../src/placement/root-volume.ts';
 import { allocatable, fargate, noSpec, offering, pod, policy, sizing } from './solver-fixtures.ts';
@@ -263,6 +264,31 @@ const TYPES = [
     arch: 'amd64' as const,
     gpu: { count: 2, model: 'mi300x', memoryMiB: 196608 },
   },
+  // Burstable, with real baselines: t3 pays credits above 400m/3200m, t2 is ruled out above 200m.
+  {
+    instanceType: 't3.small',
+    family: 't',
+    cpu: 2000,
+    memoryMiB: 2048,
+    arch: 'amd64' as const,
+    burstable: true,
+  },
+  {
+    instanceType: 't3.2xlarge',
+    family: 't',
+    cpu: 8000,
+    memoryMiB: 32768,
+    arch: 'amd64' as const,
+    burstable: true,
+  },
+  {
+    instanceType: 't2.small',
+    family: 't',
+    cpu: 1000,
+    memoryMiB: 2048,
+    arch: 'amd64' as const,
+    burstable: true,
+  },
 ];
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const ZONES = ['us-east-1a', 'us-east-1b', 'eu-west-1a', '2'];
@@ -322,6 +348,8 @@ const pods = fc.record({
   gpus: fc.constantFrom(0, 0, 0, 0, 1, 2),
   gpuResource: fc.constantFrom('nvidia.com/gpu', 'nvidia.com/gpu', 'amd.com/gpu'),
   overheadGiB: fc.integer({ min: 0, max: 2 }),
+  scratchGiB: fc.constantFrom(0, 0, 0, 12, 30, 90, 2000),
+  pods: fc.integer({ min: 1, max: 4 }),
   selector: rarely(
     fc.constantFrom<Record<string, string>>(
       { 'kubernetes.io/arch': 'arm64' },
@@ -368,6 +396,8 @@ const policies = fc
     gpuModels: rarely(fc.subarray(['t4', 'a100', 'mi300x'], { minLength: 1 })),
     maxPrice: rarely(price),
     riskWeight: fc.constantFrom(0, 0.5, 1, 3),
+    rootMaxGiB: rarely(fc.constantFrom(50, 100)),
+    burstable: fc.constantFrom(true, true, false),
     band: fc.oneof(fc.constant(4), fc.integer({ min: 0, max: 4 })),
   })
   .map(
@@ -384,6 +414,8 @@ const policies = fc
         ...(r.gpuModels ? { gpuModels: r.gpuModels } : {}),
         ...(r.maxPrice !== undefined ? { maxPricePerHour: r.maxPrice } : {}),
         spotRiskWeight: r.riskWeight,
+        burstable: r.burstable,
+        ...(r.rootMaxGiB ? { rootVolume: { min: 20 * GiB, max: r.rootMaxGiB * GiB } } : {}),
         maxInterruptionBand: r.band,
       }),
   );
@@ -403,12 +435,14 @@ function bruteForce(
     let paid: number;
     let shape: Candidate['serverlessShape'];
     if (o.capacityType === 'serverless') {
+      if (serverlessRejection(s.adjusted, o, podFeatures(spec, s.daemonSets))) continue;
       const q = serverlessQuote(s.adjusted, o);
       if (!q) continue;
       paid = q.pricePerHour;
       shape = q.serverlessShape;
     } else {
-      if (checkFit(s.need, allocatable(o), o.gpu)) continue;
+      const node = nodeSettingsFor(o, rootVolumeGiB(s.need, p.rootVolume), s.need.pods ?? 1);
+      if (checkFit(s.need, allocatable(o, node), o.gpu)) continue;
       const credits = burstCharge(o, s.need.cpu ?? 0, p);
       if (typeof credits !== 'number') continue;
       paid = machinePrice(
@@ -447,7 +481,8 @@ type PodInput = typeof pods extends fc.Arbitrary<infer T> ? T : never;
 function toInput(r: PodInput): { s: Sizing; spec: V1PodSpec } {
   const request: Record<string, number> = { cpu: r.cpu, memory: r.memoryGiB * GiB };
   if (r.gpus > 0) request[r.gpuResource] = r.gpus;
-  const need: Resources = { ...request, memory: (r.memoryGiB + r.overheadGiB) * GiB };
+  if (r.scratchGiB > 0) request['ephemeral-storage'] = r.scratchGiB * GiB;
+  const need: Resources = { ...request, memory: (r.memoryGiB + r.overheadGiB) * GiB, pods: r.pods };
   const spec: V1PodSpec = { containers: [] };
   if (r.selector) spec.nodeSelector = r.selector;
   if (r.affinity) {
