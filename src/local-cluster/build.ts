@@ -33,16 +33,7 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   const paths = binaryPaths();
   const missing = COMPONENTS.filter((c) => !existsSync(paths[c]));
   if (missing.length === 0) return paths;
-  if (process.env.BERTH_BIN_DIR) {
-    throw new ClusterError(
-      missing[0]!,
-      `not found in BERTH_BIN_DIR (${process.env.BERTH_BIN_DIR})`,
-      undefined,
-      'put the binaries there or unset BERTH_BIN_DIR to build them from source',
-    );
-  }
-  await checkGo();
-  await mkdir(binDir(), { recursive: true });
+  await readyToBuild(missing[0]!, 'put the binaries there or unset BERTH_BIN_DIR to build them from source');
   const started = Date.now();
   progress(`building ${missing.join(', ')} from source into ${binDir()} (first run only)`);
   if (missing.includes('etcd')) await buildEtcd(paths.etcd, progress);
@@ -50,6 +41,20 @@ export async function ensureBinaries(progress: Progress = () => {}): Promise<Bin
   if (KUBE_COMMANDS.some((c) => missing.includes(c))) await buildKubernetes(paths, progress);
   progress(`built in ${formatElapsed(Date.now() - started)}`);
   return paths;
+}
+
+/** Before a build: prebuilt binaries that lack `missing` are an error, not a build; Go must be there. */
+async function readyToBuild(missing: Tool, hint: string): Promise<void> {
+  if (process.env.BERTH_BIN_DIR) {
+    throw new ClusterError(
+      missing,
+      `not found in BERTH_BIN_DIR (${process.env.BERTH_BIN_DIR})`,
+      undefined,
+      hint,
+    );
+  }
+  await checkGo();
+  await mkdir(binDir(), { recursive: true });
 }
 
 async function checkGo(): Promise<void> {
@@ -122,16 +127,7 @@ export function helmPath(): string {
 export async function ensureHelm(progress: Progress = () => {}): Promise<string> {
   const target = helmPath();
   if (existsSync(target)) return target;
-  if (process.env.BERTH_BIN_DIR) {
-    throw new ClusterError(
-      'helm',
-      `not found in BERTH_BIN_DIR (${process.env.BERTH_BIN_DIR})`,
-      undefined,
-      'put a helm v3 binary there or unset BERTH_BIN_DIR to build it from source',
-    );
-  }
-  await checkGo();
-  await mkdir(binDir(), { recursive: true });
+  await readyToBuild('helm', 'put a helm v3 binary there or unset BERTH_BIN_DIR to build it from source');
   const started = Date.now();
   progress(`building helm ${HELM.version} from source into ${binDir()} (first run only)`);
   await goInstall('helm', `${HELM.module}/cmd/helm@${HELM.version}`, target, helmLdflags(), progress);
