@@ -176,7 +176,9 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.nodes.list();
   }
   policy(namespace: string, name: string): PolicySpec | undefined {
-    return this.w.policies.get(namespace, name)?.spec;
+    const found = this.w.policies.get(namespace, name);
+    // A PlacementPolicy without a spec exists, and means every default (as its Valid condition says).
+    return found ? (found.spec ?? {}) : undefined;
   }
   /** Every PlacementPolicy, for judging them all again when the offerings change. */
   policyObjects(): PolicyObject[] {

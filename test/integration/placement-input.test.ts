@@ -105,6 +105,25 @@ describe('bad placement input', () => {
     );
   });
 
+  it('a PlacementPolicy without a spec is found and means every default', async () => {
+    const ns = await freshNamespace(core, 'input-bare');
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: 'v1alpha1',
+      plural: POLICY_PLURAL,
+      namespace: ns,
+      body: { apiVersion: `${GROUP}/v1alpha1`, kind: 'PlacementPolicy', metadata: { name: 'bare' } },
+    });
+    expect((await validCondition(ns, 'bare', () => true)).status).toBe('True');
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: pod('plain', { annotations: { [ANNOTATION_POLICY]: 'bare' } }),
+    });
+    const bound = await waitBerth(ns, 'plain', 'Bound', (b) => b.status?.phase === 'Bound');
+    expect(bound.spec.policy).toBe('bare');
+    await core.deleteNamespacedPod({ namespace: ns, name: 'plain' });
+  });
+
   it('absurd quantities and a misspelt resource get Failed Berths naming the field; no machine is bought and the finalizer goes with the pod', async () => {
     const ns = await freshNamespace(core, 'input-pods');
     await core.createNamespacedPod({ namespace: ns, body: pod('huge', { cpu: '10000000' }) });
