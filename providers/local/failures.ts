@@ -1,19 +1,19 @@
 import type { CapacityReason, CapacityType, Offering } from '../../src/model/index.ts';
 
-/**
- * A capacity failure the simulated cloud should report, for tests and the
- * demo: launches of matching offerings fail with `reason`, `times` times
- * (absent: always). Fields left out match anything.
- */
-export interface CapacityFailureRule {
+/** Which launches a simulated fault applies to, `times` times (absent: always). Fields left out match anything. */
+export interface OfferingMatch {
   offeringId?: string;
   instanceType?: string;
   capacityType?: CapacityType;
-  reason: CapacityReason;
   times?: number;
 }
 
-export function ruleMatches(rule: CapacityFailureRule, o: Offering): boolean {
+/** A capacity failure the simulated cloud should report, for tests and the demo. */
+export interface CapacityFailureRule extends OfferingMatch {
+  reason: CapacityReason;
+}
+
+export function ruleMatches(rule: OfferingMatch, o: Offering): boolean {
   return (
     (rule.offeringId === undefined || rule.offeringId === o.id) &&
     (rule.instanceType === undefined || rule.instanceType === o.instanceType) &&
@@ -22,18 +22,18 @@ export function ruleMatches(rule: CapacityFailureRule, o: Offering): boolean {
 }
 
 /** The rules in force, oldest first; the first match decides and uses up one of its `times`. */
-export interface FailureRules {
-  add(rule: CapacityFailureRule): void;
-  /** The reason a launch of `o` fails now, or undefined when it may go ahead. */
-  take(o: Offering): CapacityFailureRule['reason'] | undefined;
+export interface FailureRules<R extends OfferingMatch> {
+  add(rule: R): void;
+  /** The rule that applies to a launch of `o` now, or undefined when it goes ahead as normal. */
+  take(o: Offering): R | undefined;
 }
 
-export function createFailureRules(initial: readonly CapacityFailureRule[] = []): FailureRules {
+export function createFailureRules<R extends OfferingMatch>(initial: readonly R[] = []): FailureRules<R> {
   // Copies, so counting down never edits the caller's objects.
-  const rules: CapacityFailureRule[] = [];
-  const add = (rule: CapacityFailureRule): void => {
+  const rules: R[] = [];
+  const add = (rule: R): void => {
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) {
-      throw new RangeError(`capacity failure rule: times must be a whole number >= 0, got ${rule.times}`);
+      throw new RangeError(`simulated fault: times must be a whole number >= 0, got ${rule.times}`);
     }
     if (rule.times !== 0) rules.push({ ...rule });
   };
@@ -48,7 +48,7 @@ export function createFailureRules(initial: readonly CapacityFailureRule[] = [])
         rule.times -= 1;
         if (rule.times === 0) rules.splice(index, 1);
       }
-      return rule.reason;
+      return rule;
     },
   };
 }

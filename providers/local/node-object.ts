@@ -79,6 +79,8 @@ export interface NodeOptions {
   /** What the node keeps for itself, for a node launched with the claim's settings (placement's nodeAllocatable). */
   allocatableOf: (o: Offering, node?: NodeSettings) => Resources;
   launchedAt: string;
+  /** A machine whose kubelet never reports Ready (a fault the tests inject). */
+  neverReady?: boolean;
 }
 
 /** Labels that mark a node as this provider's (and this cluster's, when named). */
@@ -116,7 +118,8 @@ export function nodeFor(claim: Claim, opts: NodeOptions): V1Node {
         ...ownershipLabels(opts.cloud, opts.clusterName),
       },
       annotations: {
-        [ANNOTATION_KWOK_NODE]: 'fake',
+        // kwok runs only annotated Nodes: without it, the Node never turns Ready.
+        ...(opts.neverReady ? {} : { [ANNOTATION_KWOK_NODE]: 'fake' }),
         [ANNOTATION_CLAIM_ID]: claim.id,
         [ANNOTATION_OFFERING_ID]: o.id,
         [ANNOTATION_LAUNCHED_AT]: opts.launchedAt,

@@ -11,7 +11,7 @@ import {
   type Offering,
   type Resources,
 } from '../../src/model/index.ts';
-import { type CapacityFailureRule, createFailureRules } from './failures.ts';
+import { type CapacityFailureRule, createFailureRules, type OfferingMatch } from './failures.ts';
 import { createInterruptions } from './interruptions.ts';
 import {
   capacityOf,
@@ -44,6 +44,11 @@ export interface LocalProvider extends NodeProvider {
   onInterruption(handler: (notice: InterruptionNotice) => void): () => void;
   /** Make matching launches fail from now on; `times` defaults to 1 (the next matching launch). */
   failNext(rule: CapacityFailureRule): void;
+  /**
+   * Matching machines boot and register, but their kubelet never reports
+   * Ready (kwok leaves the Node alone); `times` defaults to 1.
+   */
+  stallNext(rule: OfferingMatch): void;
   /**
    * Announce that the cloud takes this instance back: subscribers hear now; a
    * spot interruption terminates it after the grace period, a rebalance never.
@@ -91,6 +96,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   const onError =
     options.onError ?? ((err: unknown) => process.stderr.write(`local provider: ${String(err)}\n`));
   const failures = createFailureRules(options.failures);
+  const stalls = createFailureRules<OfferingMatch>();
   const owned = ownershipLabels(cloud, options.clusterName);
   const selector = Object.entries(owned)
     .map(([k, v]) => `${k}=${v}`)
@@ -122,7 +128,12 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     return instance;
   }
 
-  async function boot(claim: Claim, instance: Instance, signal: AbortSignal): Promise<Instance> {
+  async function boot(
+    claim: Claim,
+    instance: Instance,
+    signal: AbortSignal,
+    neverReady: boolean,
+  ): Promise<Instance> {
     if (bootDelayMs > 0) {
       await delay(bootDelayMs, undefined, { signal }).catch(() => {
         throw signal.reason;
@@ -134,6 +145,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       clusterName: options.clusterName,
       allocatableOf,
       launchedAt: instance.launchedAt,
+      neverReady,
     });
     try {
       return instanceOf(await core.createNode({ body })) ?? instance;
@@ -167,8 +179,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
       return launch(claim, signal);
     }
 
-    const reason = failures.take(o);
-    if (reason) throw new CapacityError(o.id, reason, 'simulated by the local provider');
+    const failure = failures.take(o);
+    if (failure) throw new CapacityError(o.id, failure.reason, 'simulated by the local provider');
+    const neverReady = stalls.take(o) !== undefined;
 
     const id = providerIdFor(cloud, o.region, claim.nodeName);
     const instance: Instance = {
@@ -182,7 +195,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     };
     const cancel = new AbortController();
     // Removed before anyone waiting on it resumes, so they find the Node, not the boot.
-    const done = boot(claim, instance, AbortSignal.any([signal, cancel.signal])).finally(() =>
+    const done = boot(claim, instance, AbortSignal.any([signal, cancel.signal]), neverReady).finally(() =>
       booting.delete(claim.nodeName),
     );
     booting.set(claim.nodeName, { instance, cancel, done: done.catch(() => undefined) });
@@ -242,6 +255,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     list,
     onInterruption: (handler) => interruptions.subscribe(handler),
     failNext: (rule) => failures.add({ times: 1, ...rule }),
+    stallNext: (rule) => stalls.add({ times: 1, ...rule }),
     interrupt,
     close: () => interruptions.close(),
   };

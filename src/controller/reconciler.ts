@@ -353,6 +353,8 @@ export class Reconciler {
     this.d.metrics.launchFailures.inc({ reason: 'not-ready' });
     this.launches.delete(key);
     await this.terminateMachine(claim.nodeName, current.instance?.id);
+    // A machine that never became Ready was still paid for, from its launch until now.
+    await this.recordInterval(berth, pod, since, now(), 'NodeNotReady');
     await this.d.writer.event(
       pod,
       'Warning',
@@ -421,6 +423,16 @@ export class Reconciler {
       'Placed',
       `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}). ${berth.spec.explanation}`,
     );
+    // One line per placement at the default level: what an operator greps for.
+    this.d.log.info(
+      {
+        pod: `${meta.namespace}/${meta.name}`,
+        node: nodeName,
+        offering: o.id,
+        pricePerHour: o.pricePerHour,
+      },
+      'placed',
+    );
     await this.recordBound(pod, berth, nodeName);
   }
 
@@ -455,26 +467,15 @@ export class Reconciler {
       status?.instanceId ?? launch?.instance?.id ?? this.d.view.node(nodeName)?.spec?.providerID;
     await this.terminateMachine(nodeName, instanceId);
 
-    const bound = status?.timestamps?.Bound;
-    const o = berth.spec.offering;
-    const ended = finishedAt(pod) ?? now();
-    if (o && (bound || status?.timestamps?.Launching)) {
-      await this.d.ledger.record({
-        berth: `${berth.metadata.namespace}/${berth.metadata.name}`,
-        pod: berth.spec.pod,
-        labels: berth.spec.podLabels ?? {},
-        offeringId: o.id,
-        cloud: o.cloud,
-        region: o.region,
-        ...(o.zone ? { zone: o.zone } : {}),
-        instanceType: o.instanceType,
-        capacityType: o.capacityType,
-        pricePerHour: o.pricePerHour,
-        ...(o.onDemandPricePerHour !== undefined ? { onDemandPricePerHour: o.onDemandPricePerHour } : {}),
-        start: status?.timestamps?.Launching ?? bound!,
-        end: ended,
-        reason: terminationReason(pod, berth),
-      });
+    const started = status?.timestamps?.Launching ?? status?.timestamps?.Bound;
+    if (started) {
+      await this.recordInterval(
+        berth,
+        pod,
+        Date.parse(started),
+        finishedAt(pod) ?? now(),
+        terminationReason(pod, berth),
+      );
     }
     const phase: BerthPhase = 'Terminated';
     const patch: Partial<BerthStatus> = {
@@ -483,6 +484,43 @@ export class Reconciler {
       timestamps: { ...status?.timestamps, Terminated: now() },
     };
     await this.d.writer.patchBerthStatus(berth.metadata.namespace, berth.metadata.name, patch);
+    this.d.log.info(
+      { pod: `${berth.spec.pod.namespace}/${berth.spec.pod.name}`, node: nodeName, reason: patch.reason },
+      'torn down',
+    );
+  }
+
+  /**
+   * The cost of the Berth's current machine, from its launch (`since`, ms) to
+   * `end`. Each machine of a claim gets its own interval (the ledger keys them
+   * by start), so replaced machines are counted too.
+   */
+  private async recordInterval(
+    berth: BerthObject,
+    pod: V1Pod | undefined,
+    since: number,
+    end: string,
+    reason: string,
+  ): Promise<void> {
+    const o = berth.spec.offering;
+    if (!o) return;
+    const start = new Date(Math.min(since, Date.parse(end))).toISOString();
+    await this.d.ledger.record({
+      berth: `${berth.metadata.namespace}/${berth.metadata.name}`,
+      pod: berth.spec.pod,
+      labels: berth.spec.podLabels ?? pod?.metadata?.labels ?? {},
+      offeringId: o.id,
+      cloud: o.cloud,
+      region: o.region,
+      ...(o.zone ? { zone: o.zone } : {}),
+      instanceType: o.instanceType,
+      capacityType: o.capacityType,
+      pricePerHour: o.pricePerHour,
+      ...(o.onDemandPricePerHour !== undefined ? { onDemandPricePerHour: o.onDemandPricePerHour } : {}),
+      start,
+      end,
+      reason,
+    });
   }
 
   /** Delete the Node and terminate the instance; both are idempotent. */

@@ -1,4 +1,5 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
@@ -16,8 +17,12 @@ import { freshNamespace, waitFor } from './helpers.ts';
 describe('controller: one pod, its whole life', () => {
   let berth: Runtime;
   let ns: string;
+  // The controller's log at the default level, as an operator would read it.
+  const logLines: { msg?: string; pod?: string }[] = [];
   beforeAll(async () => {
-    berth = await startBerth();
+    berth = await startBerth({
+      log: pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) }),
+    });
     ns = await freshNamespace(core, 'life');
   });
   afterAll(async () => {
@@ -57,6 +62,9 @@ describe('controller: one pod, its whole life', () => {
     const done = await waitBerth(ns, 'job-1', 'Terminated', (b) => b.status?.phase === 'Terminated');
     expect(done.status?.reason).toBe('PodSucceeded');
     await waitFor('node deleted', async () => ((await nodeExists(nodeName)) ? undefined : true));
+    const about = (msg: string) => logLines.filter((l) => l.msg === msg && l.pod === `${ns}/job-1`);
+    expect(about('placed')).toHaveLength(1);
+    expect(about('torn down')).toHaveLength(1);
 
     const intervals = await berth.ledger.list({ namespace: ns });
     expect(intervals).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Offering } from '../../../src/model/index.ts';
-import { createFailureRules } from '../../../providers/local/failures.ts';
+import { type CapacityFailureRule, createFailureRules } from '../../../providers/local/failures.ts';
 import { createInterruptions } from '../../../providers/local/interruptions.ts';
 import { nodeNameOf, providerIdFor, toQuantity } from '../../../providers/local/node-object.ts';
 import { testOffering } from '../../fixtures/offering.ts';
@@ -37,20 +37,20 @@ describe('local provider: capacity failure rules', () => {
     const spot = offering();
     const od = offering({ capacityType: 'on-demand' });
     const other = offering({ instanceType: 'c5.large', capacityType: 'on-demand' });
-    expect(rules.take(other)).toBeUndefined();
-    expect(rules.take(spot)).toBe('spot-limit');
-    expect(rules.take(spot)).toBe('quota');
-    expect(rules.take(od)).toBe('quota');
-    expect(rules.take(spot)).toBeUndefined();
+    expect(rules.take(other)?.reason).toBeUndefined();
+    expect(rules.take(spot)?.reason).toBe('spot-limit');
+    expect(rules.take(spot)?.reason).toBe('quota');
+    expect(rules.take(od)?.reason).toBe('quota');
+    expect(rules.take(spot)?.reason).toBeUndefined();
   });
 
   it('fails forever without times, never with times 0, and does not edit the caller’s rule', () => {
     const rule = { offeringId: offering().id, reason: 'insufficient-capacity' as const, times: 1 };
-    const rules = createFailureRules([{ reason: 'unsupported', times: 0 }, rule]);
-    expect(rules.take(offering())).toBe('insufficient-capacity');
+    const rules = createFailureRules<CapacityFailureRule>([{ reason: 'unsupported', times: 0 }, rule]);
+    expect(rules.take(offering())?.reason).toBe('insufficient-capacity');
     expect(rule.times).toBe(1);
     rules.add({ instanceType: 'm5.large', reason: 'quota' });
-    for (let i = 0; i < 5; i++) expect(rules.take(offering())).toBe('quota');
+    for (let i = 0; i < 5; i++) expect(rules.take(offering())?.reason).toBe('quota');
     expect(() => rules.add({ reason: 'quota', times: 1.5 })).toThrow(RangeError);
   });
 });
