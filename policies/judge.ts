@@ -1,4 +1,6 @@
 import {
+  CAPACITY_TYPES,
+  CLOUDS,
   closest,
   type OfferedKind,
   type OnOffer,
@@ -150,8 +152,7 @@ function notOffered(
   candidates: Iterable<string>,
   allMustBeOffered: boolean,
 ): PolicyFinding[] {
-  const list =
-    entries(spec, path, path[0] !== 'clouds' && path[0] !== 'regions' && path[0] !== 'zones') ?? [];
+  const list = entries(spec, path, path[0] === 'instanceFamilies' || path[0] === 'gpuModels') ?? [];
   const missing = list.filter((e) => !offered(e.value));
   // A list of which some entries are on offer still works: the others are only noted.
   const severity = allMustBeOffered || missing.length === list.length ? 'error' : 'warning';
@@ -161,6 +162,12 @@ function notOffered(
     severity,
     message: `"${e.value}" is not on offer here (${what} on offer: ${some(pool)})${suggestion(e.value, pool)}`,
   }));
+}
+
+const ARCHES = ['amd64', 'arm64'] as const;
+
+function known(names: readonly string[], value: string): boolean {
+  return names.includes(value);
 }
 
 function compiles(pattern: unknown): RegExp | undefined {
@@ -215,8 +222,18 @@ const MACHINE_RULES = [
  * `together` and nothing else is wrong, so one mistake is not reported twice).
  */
 export function offerFindings(spec: unknown, onOffer: OnOffer, together = true): PolicyFinding[] {
+  const capacityTypes = new Set<string>(onOffer.kinds.map((k) => k.capacityType));
+  const architectures = new Set<string>(onOffer.kinds.map((k) => k.arch));
   const findings = [
-    ...notOffered(spec, ['clouds'], (c) => onOffer.clouds.has(c), 'clouds', onOffer.clouds, true),
+    // A name the schema doesn't know is the schema's to report, not reported twice.
+    ...notOffered(
+      spec,
+      ['clouds'],
+      (c) => !known(CLOUDS, c) || onOffer.clouds.has(c),
+      'clouds',
+      onOffer.clouds,
+      true,
+    ),
     ...notOffered(spec, ['regions'], (r) => onOffer.regions.has(r), 'regions', onOffer.regions, true),
     ...notOffered(
       spec,
@@ -240,6 +257,23 @@ export function offerFindings(spec: unknown, onOffer: OnOffer, together = true):
       (m) => onOffer.gpuFamilies.has(m),
       'GPU models',
       onOffer.gpuFamilies.keys(),
+      false,
+    ),
+    // Valid names the schema knows, but maybe not sold here (a controller with no spot, no arm64).
+    ...notOffered(
+      spec,
+      ['capacityTypes'],
+      (c) => !known(CAPACITY_TYPES, c) || capacityTypes.has(c),
+      'capacity types',
+      capacityTypes,
+      false,
+    ),
+    ...notOffered(
+      spec,
+      ['architectures'],
+      (a) => !known(ARCHES, a) || architectures.has(a),
+      'architectures',
+      architectures,
       false,
     ),
   ];

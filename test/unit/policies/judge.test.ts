@@ -147,3 +147,19 @@ describe('parsePolicyDocuments with the offerings', () => {
     ]);
   });
 });
+
+describe('judgePolicy: names the schema knows but nothing here sells', () => {
+  it('flags a capacity type or architecture not on offer, and leaves unknown names to the schema alone', () => {
+    const onDemandAmd = onOfferOf([testOffering({ capacityType: 'on-demand', arch: 'amd64' })]);
+    const spot = judgePolicy({ capacityTypes: ['spot'] }, onDemandAmd);
+    expect(fields(errors(spot))).toEqual(['spec.capacityTypes[0]']);
+    expect(errors(spot)[0]?.message).toMatch(
+      /"spot" is not on offer here \(capacity types on offer: on-demand\)/,
+    );
+    const arm = judgePolicy({ architectures: ['amd64', 'arm64'] }, onDemandAmd);
+    expect(errors(arm)).toEqual([]);
+    expect(fields(warnings(arm))).toEqual(['spec.architectures[1]']);
+    // `amazon` is not a cloud at all: one finding (the schema's), not two.
+    expect(fields(judgePolicy({ clouds: ['amazon'] }, onDemandAmd))).toEqual(['spec.clouds[0]']);
+  });
+});
