@@ -11,6 +11,15 @@ function lines(findings: readonly PolicyFinding[]): string {
   return findings.map((f) => `${f.field}: ${f.message}`).join('; ');
 }
 
+/** The CRD caps a condition's message (metav1.Condition: 32768); stay well inside it. */
+export const MAX_MESSAGE = 8192;
+
+function capped(message: string): string {
+  if (message.length <= MAX_MESSAGE) return message;
+  const tail = ` ... (${message.length - MAX_MESSAGE} more characters; berth policy validate lists everything)`;
+  return `${message.slice(0, MAX_MESSAGE - tail.length)}${tail}`;
+}
+
 /**
  * The `Valid` condition of a PlacementPolicy, for the rules the API server's
  * schema can't check (a pattern that doesn't compile, min above max,
@@ -50,6 +59,7 @@ export function validCondition(
     if (status === 'True') reason = 'ValidWithWarnings';
     message = `${message}; warnings: ${lines(warnings)}`;
   }
+  message = capped(message);
   const same =
     current?.status === status &&
     current.reason === reason &&

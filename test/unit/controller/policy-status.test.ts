@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validCondition } from '../../../src/controller/policy-status.ts';
+import { MAX_MESSAGE, validCondition } from '../../../src/controller/policy-status.ts';
 import { onOfferOf } from '../../../src/model/index.ts';
 import { builtInPolicies } from '../../../src/server/runtime.ts';
 import { testOffering } from '../../fixtures/offering.ts';
@@ -67,5 +67,20 @@ describe('validCondition', () => {
     );
     expect(c).toMatchObject({ status: 'True', reason: 'ValidWithWarnings' });
     expect(c?.message).toMatch(/warnings: spec\.regions\[1\]: "us-east-1" is listed twice/);
+  });
+
+  it('keeps the message inside what the API server stores, however many problems there are', () => {
+    const zones = Array.from({ length: 2000 }, (_, i) => `mars-${i}a`);
+    const c = validCondition(
+      { name: 'p', spec: { zones }, generation: 1 },
+      builtInPolicies,
+      undefined,
+      at,
+      onOfferOf([testOffering()]),
+    );
+    expect(c?.status).toBe('False');
+    expect(c?.message.length).toBeLessThanOrEqual(MAX_MESSAGE);
+    expect(c?.message).toMatch(/^spec\.zones\[0\]: "mars-0a" is not on offer here/);
+    expect(c?.message).toMatch(/more characters; berth policy validate lists everything\)$/);
   });
 });
