@@ -13,12 +13,8 @@ export interface PriceRefreshOptions {
   retryMs?: number;
   /** One fetch may take this long before it is abandoned; default 10 min. */
   fetchTimeoutMs?: number;
-  /** How often `onAgeSeconds` hears the age of the data in use; default 60 s. */
-  ageReportMs?: number;
   /** Called with every complete set that takes over, never with a partial one. */
   onOfferings: (offerings: readonly Offering[], source: PriceDataSource) => void;
-  /** The age of the prices in use, in seconds (for berth_catalog_age_seconds). */
-  onAgeSeconds?: (seconds: number) => void;
   log: Pick<Logger, 'info' | 'warn'>;
   /** Stops the loop and abandons a fetch in flight. */
   signal: AbortSignal;
@@ -41,7 +37,6 @@ export const PRICE_REFRESH_DEFAULTS = {
   intervalMs: 12 * 60 * 60_000,
   retryMs: 5 * 60_000,
   fetchTimeoutMs: 10 * 60_000,
-  ageReportMs: 60_000,
 } as const;
 
 /** The newest price time of a set: how fresh the data deciding placements is. */
@@ -82,8 +77,6 @@ export function startPriceRefresh(o: PriceRefreshOptions): PriceRefresh {
     dataTime: newestObservedAt(embedded, now()),
   };
   const ageSeconds = () => Math.max(0, (now() - state.dataTime) / 1000);
-  const reportAge = () => o.onAgeSeconds?.(ageSeconds());
-  reportAge();
 
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<boolean> | undefined;
@@ -114,7 +107,6 @@ export function startPriceRefresh(o: PriceRefreshOptions): PriceRefresh {
       o.onOfferings(offerings, 'live');
       state = { offerings, source: 'live', dataTime: newestObservedAt(offerings, now()) };
       failures = 0;
-      reportAge();
       o.log.info({ cloud, offerings: offerings.length, ms: now() - started }, 'live prices in use');
       schedule(intervalMs);
       return true;
@@ -138,18 +130,7 @@ export function startPriceRefresh(o: PriceRefreshOptions): PriceRefresh {
     }
   };
 
-  const ageTimer =
-    o.onAgeSeconds && !o.signal.aborted
-      ? setInterval(reportAge, o.ageReportMs ?? PRICE_REFRESH_DEFAULTS.ageReportMs).unref()
-      : undefined;
-  o.signal.addEventListener(
-    'abort',
-    () => {
-      clearTimeout(timer);
-      clearInterval(ageTimer);
-    },
-    { once: true },
-  );
+  o.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   schedule(0);
 
   return {

@@ -118,9 +118,10 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     ...(o.catalogDir ? { dir: o.catalogDir } : {}),
     onWarning: (msg) => log.warn(msg),
   });
-  if (catalog.offerings.length === 0) {
-    throw new Error(
-      `the catalog has no offerings for ${o.cloud} ${o.region}: check --cloud and --region (berth catalog info lists them)`,
+  if (catalog.offerings.length === 0 && !o.livePrices) {
+    throw new InputError(
+      `the embedded catalog has no offerings for ${o.cloud} ${o.region}: price it live with --live-prices, or pick a region the catalog has (berth catalog info lists them)`,
+      { field: '--region' },
     );
   }
   // Negotiated discounts apply to embedded and live prices alike.
@@ -159,6 +160,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         signal: refreshing.signal,
       })
     : undefined;
+
+  if (prices && offerings.length === 0) {
+    // A region only live prices cover: decide nothing until they are in.
+    if (!(await prices.refreshNow()) || offerings.length === 0) {
+      refreshing.abort();
+      clearInterval(ageTimer);
+      throw new InputError(
+        `the embedded catalog has no offerings for ${o.cloud} ${o.region} and the first live price fetch failed (see the warning above); fix what it names and start again`,
+        { field: '--live-prices' },
+      );
+    }
+  }
 
   const pooled = keepAliveKubeConfig(o.kubeConfig);
   const installation = o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName;

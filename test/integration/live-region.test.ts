@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
+import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
+import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
+import { InputError } from '../../src/model/index.ts';
+import { berthPod, core, startBerth, waitBerth } from './berth-harness.ts';
+import { freshNamespace } from './helpers.ts';
+import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
+
+/** A region the embedded catalog lacks: only live prices can cover it. */
+const REGION = 'eu-west-1';
+const SCHEDULER = 'berth-live-region';
+
+process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+describe('a region missing from the embedded catalog', () => {
+  let moto: MotoServer;
+  let prices: PriceListServer;
+  beforeAll(async () => {
+    moto = await startMotoServer();
+    prices = await startPriceListServer({
+      products: [
+        ec2Product('m5.large', '0.1070000000', REGION),
+        ec2Product('c5.large', '0.0960000000', REGION),
+      ],
+      pageSize: 100,
+      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await prices?.close();
+    await moto?.stop();
+  });
+
+  const adapter = () =>
+    createAwsPricingAdapter({
+      region: REGION,
+      pricingEndpoint: prices.endpoint,
+      ec2Endpoint: moto.endpoint,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      onWarning: () => {},
+    });
+
+  it('without live prices is one clear error naming the flag that fixes it', async () => {
+    const started = startBerth({ schedulerName: SCHEDULER, region: REGION });
+    await expect(started).rejects.toThrow(InputError);
+    await expect(started).rejects.toThrow(/eu-west-1.*--live-prices/);
+  });
+
+  it('with live prices fetches first and starts on them, and places a pod', async () => {
+    const berth = await startBerth({
+      schedulerName: SCHEDULER,
+      region: REGION,
+      livePrices: { adapter: adapter() },
+    });
+    try {
+      const current = berth.prices?.current();
+      expect(current?.source).toBe('live');
+      expect(current?.offerings.length).toBeGreaterThan(0);
+      expect(new Set(current?.offerings.map((o) => o.region))).toEqual(new Set([REGION]));
+
+      const ns = await freshNamespace(core, 'live-region');
+      const pod = berthPod('p1', { completeAfter: '1s' });
+      pod.spec!.schedulerName = SCHEDULER;
+      await core.createNamespacedPod({ namespace: ns, body: pod });
+      const bound = await waitBerth(
+        ns,
+        'p1',
+        'Bound',
+        (b) => b.status?.phase === 'Bound' || b.status?.phase === 'Terminated',
+      );
+      expect(bound.spec.offering?.region).toBe(REGION);
+      expect(bound.spec.offering?.source.kind).toBe('live');
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it('with live prices that cannot be fetched says so instead of starting with nothing', async () => {
+    prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
+    try {
+      const started = startBerth({
+        schedulerName: SCHEDULER,
+        region: REGION,
+        livePrices: { adapter: adapter() },
+      });
+      await expect(started).rejects.toThrow(/eu-west-1.*first live price fetch failed/);
+    } finally {
+      prices.failWith(undefined);
+    }
+  });
+});
