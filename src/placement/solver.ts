@@ -64,8 +64,10 @@ interface Walk {
   gpus: number;
   constraint: NodeConstraint | undefined;
   unavailable: ReadonlySet<string> | undefined;
-  /** What the pod uses that some serverless platforms don't allow (privileged, host network, ...). */
-  features: PodFeatures;
+  /** What the pod uses that some serverless platforms don't allow (privileged, host network, ...); see `featuresOf`. */
+  features?: PodFeatures;
+  podSpec: V1PodSpec;
+  daemonSets: Resources;
   allocatableOf: OfferingIndex['allocatableOf'];
   /** The root volume every machine would be launched with, sized to the pod's ephemeral storage. */
   rootVolumeGiB: number;
@@ -75,6 +77,12 @@ interface Walk {
   /** Best first, at most `keep`. */
   ranked: Candidate[];
   rejected: Partial<Record<RejectReason, number>>;
+}
+
+/** The pod's features, read from its spec only when a serverless offering is judged. */
+function featuresOf(w: Walk): PodFeatures {
+  w.features ??= podFeatures(w.podSpec, w.daemonSets);
+  return w.features;
 }
 
 function reject(w: Walk, reason: RejectReason, n: number): void {
@@ -119,6 +127,7 @@ interface Launch {
 
 /** The node a machine of this shape is launched as: the decided root volume, maxPods for what runs there. */
 export function nodeSettingsFor(o: Offering, rootVolume: number, podsNeeded: number): NodeSettings {
+  // launchedAllocatable spells the same rule out inline, to reuse its cache.
   return { rootVolumeGiB: rootVolume, maxPods: dedicatedMaxPods(podsNeeded, o.maxPods) };
 }
 
@@ -170,10 +179,29 @@ function walkShape(w: Walk, s: IndexedShape, launch: Launch): void {
   reject(w, w.outside, s.offerings.length - inRegions);
 }
 
+interface Launched {
+  node: NodeSettings;
+  allocatable: Resources;
+}
+
+/**
+ * The last node computed for each shape. Pods of one cluster mostly need the
+ * same node settings (same DaemonSets, no scratch space), so this saves
+ * recomputing the reserve for every shape of every decision. A shape belongs
+ * to one index, hence to one allocatableOf.
+ */
+const launchedCache = new WeakMap<IndexedShape, Launched>();
+
 /** The shape's allocatable on the node this pod would get (exact, unlike the index's bound). */
-function launchedAllocatable(w: Walk, s: IndexedShape): { node: NodeSettings; allocatable: Resources } {
-  const node = nodeSettingsFor(s.sample, w.rootVolumeGiB, w.podsNeeded);
-  return { node, allocatable: w.allocatableOf(s.sample, node) };
+function launchedAllocatable(w: Walk, s: IndexedShape): Launched {
+  const maxPods = dedicatedMaxPods(w.podsNeeded, s.sample.maxPods);
+  const cached = launchedCache.get(s);
+  if (cached && cached.node.maxPods === maxPods && cached.node.rootVolumeGiB === w.rootVolumeGiB)
+    return cached;
+  const node = { rootVolumeGiB: w.rootVolumeGiB, maxPods };
+  const launched = { node, allocatable: w.allocatableOf(s.sample, node) };
+  launchedCache.set(s, launched);
+  return launched;
 }
 
 function walkGroup(w: Walk, g: OfferingGroup): void {
@@ -195,10 +223,16 @@ function walkGroup(w: Walk, g: OfferingGroup): void {
       reject(w, 'over-max-price', rest);
       return;
     }
-    const { node, allocatable } = launchedAllocatable(w, s);
-    const r = shapeRejection(s.sample, w.need, allocatable, w.gpus, w.policy, w.constraint);
+    // Judged first against the loosest node (too small for it is too small for any), then the fit
+    // on the node this pod would really get.
+    const r = shapeRejection(s.sample, w.need, s.allocatable, w.gpus, w.policy, w.constraint);
     if (r) {
       reject(w, r.reason, s.offerings.length);
+      continue;
+    }
+    const { node, allocatable } = launchedAllocatable(w, s);
+    if (checkFit(w.need, allocatable, s.sample.gpu)) {
+      reject(w, 'too-small', s.offerings.length);
       continue;
     }
     const credits = burstCharge(s.sample, w.need[CPU] ?? 0, w.policy);
@@ -216,7 +250,7 @@ function walkServerless(w: Walk, offerings: readonly Offering[], request: Resour
       checkFamily(o, w.policy) ??
       checkInstanceType(o, w.policy) ??
       (w.constraint?.shapeOnly ? checkSelector(o, w.constraint) : undefined) ??
-      serverlessRejection(request, o, w.features);
+      serverlessRejection(request, o, featuresOf(w));
     if (rule) {
       reject(w, rule.reason, 1);
       continue;
@@ -272,6 +306,7 @@ function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
     if (exceedsGroup(w.need, w.gpus, g)) continue;
     for (const s of g.shapes) {
       if (full() && s.minPrice > found[MISS_LIMIT - 1]!.price) break;
+      if (checkFit(w.need, s.allocatable, s.sample.gpu)) continue;
       if (checkFit(w.need, launchedAllocatable(w, s).allocatable, s.sample.gpu)) continue;
       const credits = burstCharge(s.sample, w.need[CPU] ?? 0, w.policy);
       const shapeFails = [
@@ -293,7 +328,7 @@ function ruleMisses(w: Walk, index: OfferingIndex, request: Resources): Near[] {
     }
   }
   for (const o of index.serverless) {
-    if (serverlessRejection(request, o, w.features)) continue; // no policy change would help
+    if (serverlessRejection(request, o, featuresOf(w))) continue; // no policy change would help
     const quote = serverlessQuote(request, o);
     if (!quote) continue;
     const fails = [
@@ -409,7 +444,8 @@ export function decide(input: {
     gpus: gpuCountOf(need),
     constraint,
     unavailable: input.unavailable,
-    features: index.serverless.length > 0 ? podFeatures(input.podSpec, sizing.daemonSets) : {},
+    podSpec: input.podSpec,
+    daemonSets: sizing.daemonSets,
     allocatableOf: index.allocatableOf,
     rootVolumeGiB: rootVolumeGiB(need, policy.rootVolume),
     podsNeeded: need[PODS] ?? 1,
