@@ -162,15 +162,18 @@ function priceSource(c: Candidate): string {
 }
 
 function candidateRow(rank: string, c: Candidate): string[] {
+  // Serverless: the shape the request is rounded to; a machine: the node it is launched as.
   const shape = c.serverlessShape
     ? `${formatResources({ cpu: c.serverlessShape.cpu, memory: c.serverlessShape.memoryMiB * 1024 * 1024 })}`
-    : '';
+    : c.node
+      ? `${c.node.rootVolumeGiB}Gi disk, maxPods ${c.node.maxPods}`
+      : '';
   return [
     rank,
     describeOffering(c.offering),
     formatPrice(c.pricePerHour),
     formatPrice(c.effectivePricePerHour),
-    c.zones ? c.zones.join(',') : shape,
+    [c.zones?.join(','), shape].filter(Boolean).join(' '),
     priceSource(c),
   ];
 }
