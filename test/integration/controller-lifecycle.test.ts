@@ -10,6 +10,7 @@ import {
   POLICY_PLURAL,
   TAINT_DEDICATED,
 } from '../../src/model/index.ts';
+import { rootVolumePricePerHour } from '../../src/placement/root-volume.ts';
 import type { Runtime } from '../../src/server/runtime.ts';
 import { berthPod, core, getBerth, kc, nodeExists, startBerth, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
@@ -179,7 +180,8 @@ describe('controller: negotiated prices', () => {
         (x) => x.id === o.id,
       )!;
       expect(o.capacityType).toBe('on-demand');
-      expect(o.pricePerHour).toBeCloseTo(listed.pricePerHour * 0.5, 10);
+      // The discounted machine plus its root volume (no scratch space: the 20 GiB minimum, undiscounted).
+      expect(o.pricePerHour).toBeCloseTo(listed.pricePerHour * 0.5 + rootVolumePricePerHour(o.cloud, 20), 10);
     } finally {
       await discounted.stop();
     }
