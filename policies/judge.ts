@@ -72,8 +72,17 @@ function some(values: Iterable<string>, max = 8): string {
   return all.length <= max ? all.join(', ') : `${all.slice(0, max).join(', ')}, ... (${all.length})`;
 }
 
+/**
+ * The near name a short word was probably meant to be. Short names (`f1`,
+ * `m6`, `v100`) are all near each other and a different one is usually meant,
+ * so only words of four or more letters get a suggestion.
+ */
+function nearName(word: string, candidates: Iterable<string>): string | undefined {
+  return word.length >= 4 ? closest(word, candidates) : undefined;
+}
+
 function suggestion(word: string, candidates: Iterable<string>): string {
-  const near = closest(word, candidates);
+  const near = nearName(word, candidates);
   return near ? `; did you mean "${near}"?` : '';
 }
 
@@ -151,6 +160,7 @@ function notOffered(
   what: string,
   candidates: Iterable<string>,
   allMustBeOffered: boolean,
+  suggest = true,
 ): PolicyFinding[] {
   const list = entries(spec, path, path[0] === 'instanceFamilies' || path[0] === 'gpuModels') ?? [];
   const missing = list.filter((e) => !offered(e.value));
@@ -160,7 +170,7 @@ function notOffered(
   return missing.map((e) => ({
     field: e.field,
     severity,
-    message: `"${e.value}" is not on offer here (${what} on offer: ${some(pool)})${suggestion(e.value, pool)}`,
+    message: `"${e.value}" is not on offer here (${what} on offer: ${some(pool)})${suggest ? suggestion(e.value, pool) : ''}`,
   }));
 }
 
@@ -258,6 +268,8 @@ export function offerFindings(spec: unknown, onOffer: OnOffer, together = true):
       'GPU models',
       onOffer.gpuFamilies.keys(),
       false,
+      // Real models are one letter apart (v100, a100, h100): a suggestion would mislead.
+      false,
     ),
     // Valid names the schema knows, but maybe not sold here (a controller with no spot, no arm64).
     ...notOffered(
@@ -280,7 +292,7 @@ export function offerFindings(spec: unknown, onOffer: OnOffer, together = true):
   // An excluded family that isn't sold excludes nothing; say so only when it looks like a typo.
   for (const e of entries(spec, ['instanceFamilies', 'exclude'], true) ?? []) {
     if (onOffer.families.has(e.value)) continue;
-    const near = closest(e.value, onOffer.families);
+    const near = nearName(e.value, onOffer.families);
     if (near)
       findings.push(
         warning(

@@ -48,8 +48,15 @@ describe('judgePolicy against what is on offer', () => {
     expect(fields(warnings(some))).toEqual(['spec.gpuModels[1]']);
     const none = judgePolicy({ instanceFamilies: { include: ['Dsv5'] } }, aws);
     expect(fields(errors(none))).toEqual(['spec.instanceFamilies.include[0]']);
-    const typo = judgePolicy({ instanceFamilies: { exclude: ['m5x'] } }, aws);
-    expect(warnings(typo)[0]?.message).toMatch(/excludes nothing; did you mean "m5"/);
+    const typo = judgePolicy({ instanceFamilies: { exclude: ['g4dnn', 'f1'] } }, aws);
+    expect(warnings(typo).map((w) => `${w.field}: ${w.message}`)).toEqual([
+      'spec.instanceFamilies.exclude[0]: "g4dnn" is not on offer here, so it excludes nothing; did you mean "g4dn"?',
+    ]);
+    // GPU models are one letter apart for real: a model not sold here gets no suggestion.
+    const b100 = warnings(judgePolicy({ gpuModels: ['t4', 'b100'] }, aws));
+    expect(b100.map((w) => w.field)).toEqual(['spec.gpuModels[1]']);
+    expect(b100[0]?.message).toMatch(/^"b100" is not on offer here \(GPU models on offer: /);
+    expect(b100[0]?.message).not.toMatch(/did you mean/);
   });
 
   it('rejects GPU models when the rest of the policy allows no GPU machine', () => {
