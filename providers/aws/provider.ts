@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
+  type Arch,
   type AwsProviderConfig,
   CapacityError,
   type Claim,
@@ -20,6 +21,7 @@ import {
   LABEL_OS,
   LABEL_PROVIDER,
   type NodeProvider,
+  type Reach,
 } from '../../src/model/index.ts';
 import { ec2Client, sqsClient } from './clients.ts';
 import { validateAwsConfig } from './config.ts';
@@ -88,6 +90,25 @@ function launched(claim: Claim, i: Ec2Instance, zone: string): Instance {
  * has expired, returns the same machine) and only then calls RunInstances
  * with a client token derived from the claim.
  */
+/**
+ * EC2 machines in the configured region, in the zones it has a subnet in, of
+ * the architectures it has an image for (a launch template may carry either).
+ * Fargate is not launched by this provider.
+ */
+export function awsReach(config: AwsProviderConfig): Reach {
+  const archs: Arch[] = config.launchTemplate
+    ? ['amd64', 'arm64']
+    : (['amd64', 'arm64'] as const).filter((a) => config.amiIds?.[a] !== undefined);
+  return {
+    cloud: 'aws',
+    regions: [config.region],
+    zones: Object.keys(config.subnets),
+    capacityTypes: ['on-demand', 'spot'],
+    serverless: [],
+    archs,
+  };
+}
+
 export function createAwsProvider(input: AwsProviderConfig, options: AwsProviderOptions = {}): AwsProvider {
   const config = validateAwsConfig(input);
   const owner: Ownership = { cluster: config.clusterName, installation: options.installation ?? 'berth' };
@@ -261,6 +282,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
 
   return {
     cloud: 'aws',
+    reach: awsReach(config),
     config,
     ec2,
     launch,

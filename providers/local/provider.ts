@@ -9,6 +9,7 @@ import {
   type InterruptionNotice,
   type NodeProvider,
   type Offering,
+  type Reach,
   type Resources,
 } from '../../src/model/index.ts';
 import { type CapacityFailureRule, createFailureRules, type OfferingMatch } from './failures.ts';
@@ -27,6 +28,8 @@ export interface LocalProviderOptions {
   kubeConfig: KubeConfig;
   /** The cloud this simulation stands in for; it only launches that cloud's offerings. */
   cloud?: Cloud;
+  /** The region it launches in (default us-east-1). */
+  region?: string;
   /** How long a machine takes to boot before its Node registers. */
   bootDelayMs?: number;
   /** Tags every machine, so providers of two clusters sharing an API server never touch each other's. */
@@ -59,6 +62,24 @@ export interface LocalProvider extends NodeProvider {
 }
 
 const DEFAULT_GRACE_MS = 2 * 60_000;
+
+/** The serverless platforms the simulation stands in for, by the family their offerings carry. */
+const LOCAL_SERVERLESS: Readonly<Record<Cloud, readonly string[]>> = {
+  aws: ['fargate'],
+  gcp: ['autopilot'],
+  azure: ['aci'],
+};
+
+/** Everything its cloud sells in its region, serverless platforms included: kwok runs them all. */
+export function localReach(cloud: Cloud, region: string): Reach {
+  return {
+    cloud,
+    regions: [region],
+    capacityTypes: ['on-demand', 'spot', 'serverless'],
+    serverless: LOCAL_SERVERLESS[cloud],
+    archs: ['amd64', 'arm64'],
+  };
+}
 
 function status(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
@@ -250,6 +271,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
 
   return {
     cloud,
+    reach: localReach(cloud, options.region ?? 'us-east-1'),
     launch,
     terminate,
     list,

@@ -15,3 +15,4 @@ export * from './pricing.ts';
 export * from './aws.ts';
 export * from './on-offer.ts';
 export * from './resource-names.ts';
+export * from './reach.ts';

@@ -1,5 +1,6 @@
 import type { Claim, Instance, InterruptionNotice } from './claim.ts';
 import type { Cloud, Offering } from './offering.ts';
+import type { Reach } from './reach.ts';
 
 /** pricing/: each cloud turns its own price list into offerings. */
 export interface PricingAdapter {
@@ -11,6 +12,8 @@ export interface PricingAdapter {
 /** providers/: each cloud turns a claim into a machine that joins as a Node. */
 export interface NodeProvider {
   readonly cloud: Cloud;
+  /** What it can launch; the runtime decides only among offerings inside it. */
+  readonly reach: Reach;
   /** Idempotent on claim.id. Throws CapacityError when the offering can't be had now. */
   launch(claim: Claim, signal: AbortSignal): Promise<Instance>;
   /** Idempotent; an instance that is already gone is fine. */

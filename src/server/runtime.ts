@@ -5,8 +5,8 @@ import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset } from '../../policies/presets.ts';
 import { judgePolicy, resolvePolicy } from '../../policies/validate.ts';
-import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
-import { createLocalProvider, type LocalProvider } from '../../providers/local/provider.ts';
+import { type AwsProvider, awsReach, createAwsProvider } from '../../providers/aws/provider.ts';
+import { createLocalProvider, type LocalProvider, localReach } from '../../providers/local/provider.ts';
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
 import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
@@ -27,6 +27,7 @@ import {
   type PricingAdapter,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
+import { withinReach } from '../placement/reach.ts';
 import { startHttpServer } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
@@ -124,8 +125,26 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
       { field: '--region' },
     );
   }
+  // Only what the provider can launch is ever decided on; the log says what was left out and why.
+  const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
+  const inReach = (set: readonly Offering[], source: string): Offering[] => {
+    const r = withinReach(set, reach);
+    for (const out of r.leftOut) {
+      log.info(
+        { source, reason: out.reason, count: out.count, examples: out.examples },
+        `offerings outside the provider's reach (${out.reason}) left out`,
+      );
+    }
+    return r.offerings;
+  };
   // Negotiated discounts apply to embedded and live prices alike.
-  const embedded = applyMultipliers(catalog.offerings, o.multipliers);
+  const embedded = inReach(applyMultipliers(catalog.offerings, o.multipliers), 'embedded');
+  if (embedded.length === 0 && catalog.offerings.length > 0 && !o.livePrices) {
+    throw new InputError(
+      `none of the ${catalog.offerings.length} offerings for ${o.cloud} ${o.region} is one the ${o.aws ? 'aws' : 'local'} provider can launch (see the log for why)`,
+      { field: '--provider' },
+    );
+  }
   // With live prices, decisions use the embedded catalog until the first fetch succeeds, then each new set.
   let offerings: readonly Offering[] = embedded;
   const reportCatalogAge = () => {
@@ -150,7 +169,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         fallback: () => embedded,
         ...(live.intervalMs !== undefined ? { intervalMs: live.intervalMs } : {}),
         ...(live.retryMs !== undefined ? { retryMs: live.retryMs } : {}),
-        onOfferings: (next, source) => {
+        onOfferings: (all, source) => {
+          const next = source === 'live' ? inReach(all, source) : all;
           offerings = next;
           current?.replaceOfferings(next);
           reportCatalogAge();
@@ -183,6 +203,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     : createLocalProvider({
         kubeConfig: pooled,
         cloud: o.cloud,
+        region: o.region,
         // Machines are tagged with the installation that owns them (its scheduler name).
         clusterName: installation,
         bootDelayMs: o.bootDelayMs ?? 0,

@@ -149,6 +149,9 @@ describe('berth on AWS (moto) end to end', () => {
     const b = await waitBerth(ns, 'build', 'Bound', (x) => x.status?.phase === 'Bound');
     expect(b.spec.offering?.source.kind).toBe('live');
     expect(b.spec.offering?.cloud).toBe('aws');
+    // The EC2 provider can't run Fargate: it is never chosen, not even as a fallback.
+    expect(b.spec.fallbacks.length).toBeGreaterThan(0);
+    expect([b.spec.offering, ...b.spec.fallbacks].map((o) => o?.capacityType)).not.toContain('serverless');
 
     const machines = await instancesOfPod(uid);
     expect(machines).toHaveLength(1);

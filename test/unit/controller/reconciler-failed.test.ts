@@ -106,6 +106,13 @@ function setup() {
   const provider = { launched: 0, terminated: 0 };
   const nodeProvider: NodeProvider = {
     cloud: 'aws',
+    reach: {
+      cloud: 'aws',
+      regions: ['us-east-1'],
+      capacityTypes: ['on-demand', 'spot'],
+      serverless: [],
+      archs: ['amd64', 'arm64'],
+    },
     async launch() {
       provider.launched++;
       throw new Error('not in this test');

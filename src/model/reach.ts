@@ -1,0 +1,27 @@
+import type { Arch, CapacityType, Cloud } from './offering.ts';
+
+/**
+ * What a node provider can launch here. The runtime keeps only the offerings
+ * inside it, so the engine never ranks what cannot be bought (Fargate for a
+ * provider that only runs EC2 machines, a zone it has no subnet in).
+ */
+export interface Reach {
+  cloud: Cloud;
+  /** The regions it launches in. */
+  regions: readonly string[];
+  /** The zones it launches in; absent: any zone of its regions. */
+  zones?: readonly string[];
+  capacityTypes: readonly CapacityType[];
+  /** Serverless platforms it can run pods on, by offering family (e.g. `fargate`). */
+  serverless: readonly string[];
+  archs: readonly Arch[];
+}
+
+/** Why an offering is outside a provider's reach, for the log that says what was left out. */
+export type OutOfReach =
+  | 'cloud'
+  | 'region'
+  | 'zone'
+  | 'capacity type'
+  | 'serverless platform'
+  | 'architecture';
