@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,8 @@ process.once('exit', () => {
 export interface BerthProcess {
   readonly pid: number;
   readonly startedAt: number;
+  /** Resolves once its controller runs (synced, acting), or when it exits or `timeoutMs` passes. */
+  acting(timeoutMs: number): Promise<boolean>;
   /** SIGKILL, as a crash or an OOM kill would; resolves once it has exited. */
   kill(): Promise<void>;
   readonly alive: boolean;
@@ -44,6 +46,14 @@ export function spawnBerth(args: string[], log: string, env: NodeJS.ProcessEnv =
     get alive() {
       return alive;
     },
+    async acting(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (alive && Date.now() < deadline) {
+        if (readFileSync(log, 'utf8').includes('"msg":"controller started"')) return true;
+        await sleep(100);
+      }
+      return false;
+    },
     async kill() {
       if (alive) child.kill('SIGKILL');
       await exited;
@@ -55,7 +65,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /**
  * Kills the controller at seeded moments and restarts it after a seeded
- * delay: `uptimesMs[i]` after the i-th start, then `downMs[i]` later a new one.
+ * delay: `uptimeMs` after the i-th one started acting (so every kill lands
+ * on a working controller, however slow its start), then `downMs` later a new one.
  */
 export async function killAndRestart(
   start: () => BerthProcess,
@@ -64,6 +75,7 @@ export async function killAndRestart(
 ): Promise<BerthProcess> {
   let current = start();
   for (const { uptimeMs, downMs } of plan) {
+    await current.acting(60_000);
     await sleep(uptimeMs);
     await current.kill();
     onKill(current);

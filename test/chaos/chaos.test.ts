@@ -22,10 +22,11 @@ import {
   startCluster,
   stopCluster,
 } from '../../src/local-cluster/cluster.ts';
-import { BERTH_PLURAL, GROUP } from '../../src/model/index.ts';
+import { BERTH_PLURAL, type BerthObject, GROUP } from '../../src/model/index.ts';
 import { berthPod } from '../fixtures/berth-pod.ts';
 import { type BerthProcess, killAndRestart, sleep, spawnBerth } from './berth-process.ts';
 import { chaosSeed, Random } from './random.ts';
+import type { Figures } from './verdict.ts';
 import { closeScenario, finishScenario, openScenario, report, runArgs, type Scenario } from './scenario.ts';
 import { planWorkload, submitWorkload } from './workload.ts';
 
@@ -99,23 +100,26 @@ async function scenario(name: string, body: (s: Scenario, rng: Random) => Promis
   }
 }
 
-/** Seeded kill moments (1-5 s after each start) and restart delays (0-3 s). */
+/** Seeded kill moments (0.3-4 s after each controller starts acting) and restart delays (0-3 s). */
 function planKills(rng: Random, kills: number) {
   return Array.from({ length: kills }, () => ({
-    uptimeMs: Math.round(rng.between(1_000, 5_000)),
+    uptimeMs: Math.round(rng.between(300, 4_000)),
     downMs: Math.round(rng.between(0, 3_000)),
   }));
 }
 
+/** About how long a kill plan runs: each start takes a few seconds before the controller acts. */
 const total = (plan: { uptimeMs: number; downMs: number }[]) =>
-  plan.reduce((t, k) => t + k.uptimeMs + k.downMs, 0);
+  plan.reduce((t, k) => t + k.uptimeMs + k.downMs + STARTUP_MS, 0);
+const STARTUP_MS = 4_000;
 
 function expectClean(
   name: string,
-  result: { figures: object; problems: string[] },
+  result: { figures: Figures; problems: string[] },
   extra: Record<string, string | number>,
 ) {
-  process.stderr.write(`${report(name, seed, result.figures as never, extra)}\n`);
+  process.stderr.write(`${report(name, seed, result.figures, extra)}\n`);
+  for (const p of result.problems) process.stderr.write(`[chaos] ${name}: ${p}\n`);
   expect(result.problems).toEqual([]);
 }
 
@@ -318,14 +322,17 @@ describe(`chaos (${FULL ? 'full' : 'short'}; seed ${seed})`, () => {
       }));
       const work = planWorkload(rng, {
         pods: SIZE.apiPods,
-        spreadMs: plan.reduce((t, k) => t + k.afterMs + k.downMs + 5_000, 0),
+        spreadMs: STARTUP_MS + plan.reduce((t, k) => t + k.afterMs + k.downMs + 5_000, 0),
         runForS: SIZE.runForS,
       });
       const controller = spawnBerth([...runArgs(s), '--no-leader-elect'], join(s.logDir, 'berth.log'));
       s.processes.push(controller);
       const acted: number[] = [];
+      const bound: number[] = [];
       const outages: number[] = [];
       const chaos = async (): Promise<void> => {
+        // Mid-burst means a running controller: one still starting is told the server is unreachable and exits.
+        if (!(await controller.acting(60_000))) throw new Error('the controller did not start');
         for (const [i, k] of plan.entries()) {
           await sleep(k.afterMs);
           const { killedAt, readyAt } = await restartComponent(cluster, 'kube-apiserver', {
@@ -347,8 +354,10 @@ describe(`chaos (${FULL ? 'full' : 'short'}; seed ${seed})`, () => {
               throw new Error('the API server took no pod 30 s after it was ready');
             await sleep(50);
           }
+          // Acting needs the watches back: the Berth is written on seeing the pod, and marked
+          // Launching only once the controller's Berth watch has seen it.
           for (;;) {
-            const berth = await custom
+            const berth = (await custom
               .getNamespacedCustomObject({
                 group: GROUP,
                 version: 'v1alpha1',
@@ -356,16 +365,23 @@ describe(`chaos (${FULL ? 'full' : 'short'}; seed ${seed})`, () => {
                 namespace: s.namespace,
                 name,
               })
-              .then(
-                () => true,
-                () => false,
-              );
-            if (berth) break;
-            if (Date.now() - readyAt > 60_000)
-              throw new Error(`no Berth for ${name} 60 s after the API server was ready`);
+              .catch(() => undefined)) as BerthObject | undefined;
+            if (berth?.status?.phase) break;
+            if (Date.now() - readyAt > 60_000) {
+              throw new Error(`no Berth acted on for ${name} 60 s after the API server was ready`);
+            }
             await sleep(50);
           }
           acted.push((Date.now() - readyAt) / 1000);
+          // Bound as well needs kwok (a client of its own) to have marked the node Ready: reported, not judged.
+          for (;;) {
+            const pod = await core.readNamespacedPod({ namespace: s.namespace, name }).catch(() => undefined);
+            if (pod?.spec?.nodeName) break;
+            if (Date.now() - readyAt > 60_000)
+              throw new Error(`${name} not bound 60 s after the API server was ready`);
+            await sleep(50);
+          }
+          bound.push((Date.now() - readyAt) / 1000);
         }
       };
       await Promise.all([chaos(), submitWorkload(kc, s.namespace, s.schedulerName, work)]);
@@ -374,6 +390,7 @@ describe(`chaos (${FULL ? 'full' : 'short'}; seed ${seed})`, () => {
         'apiserver-restarts': acted.length,
         'outage-seconds': outages.map((t) => t.toFixed(1)).join(','),
         'ready-to-act-seconds': acted.map((t) => t.toFixed(2)).join(','),
+        'ready-to-bound-seconds': bound.map((t) => t.toFixed(2)).join(','),
       });
       expect(acted).toHaveLength(SIZE.apiRestarts);
       expect(Math.max(...acted)).toBeLessThan(ACT_WITHIN_SECONDS);

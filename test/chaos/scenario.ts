@@ -87,11 +87,16 @@ export async function finishScenario(
     }
   };
 
+  // Finished: every pod ended, and the Job controller (which may lag after an API server restart) agrees.
   await until(async () => {
     const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+    const jobs = (await batch.listNamespacedJob({ namespace: ns })).items;
+    const ended = (c: { type: string; status: string }) =>
+      (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True';
     return (
       pods.length >= o.expectedPods &&
-      pods.every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''))
+      pods.every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) &&
+      jobs.every((j) => j.status?.conditions?.some(ended))
     );
   }, o.drainTimeoutMs ?? 120_000);
   await until(
