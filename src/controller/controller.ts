@@ -17,7 +17,7 @@ import { runningTotals } from './gauges.ts';
 import { isTerminal } from './next-step.ts';
 import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
 import { validCondition } from './policy-status.ts';
-import { PlacementEngine } from './placement-engine.ts';
+import { PlacementEngine } from '../placement/engine.ts';
 import { type PolicySource, resolvePodPolicy } from './policy-resolution.ts';
 import { Reconciler } from './reconciler.ts';
 import { UnavailableOfferings } from './unavailable.ts';

@@ -22,7 +22,7 @@ import {
 import type { Metrics } from '../server/metrics.ts';
 import { claimFor, nodeNameFor } from './claim.ts';
 import { type Step, isTerminal, nextStep } from './next-step.ts';
-import type { PlacementEngine } from './placement-engine.ts';
+import type { PlacementEngine } from '../placement/engine.ts';
 import type { ClusterView, ClusterWriter } from './ports.ts';
 import type { UnavailableOfferings } from './unavailable.ts';
 

@@ -1,9 +1,9 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { Decision, Offering, PlacedOffering, Policy } from '../model/index.ts';
-import { nodeAllocatable } from '../placement/node-reserved.ts';
-import { buildIndex, type OfferingIndex } from '../placement/offering-index.ts';
-import { sizePod } from '../placement/sizing.ts';
-import { decide } from '../placement/solver.ts';
+import { nodeAllocatable } from './node-reserved.ts';
+import { buildIndex, type OfferingIndex } from './offering-index.ts';
+import { sizePod } from './sizing.ts';
+import { decide } from './solver.ts';
 
 /**
  * The controller's view of the catalog: indexed once, swapped whole when the

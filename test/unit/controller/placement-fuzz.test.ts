@@ -2,7 +2,7 @@ import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../pricing/catalog/load.ts';
-import { PlacementEngine } from '../../../src/controller/placement-engine.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
 import { resolvePodPolicy } from '../../../src/controller/policy-resolution.ts';
 import { validCondition } from '../../../src/controller/policy-status.ts';
 import {

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PlacementEngine } from '../../../src/controller/placement-engine.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
 import { resolvePodPolicy } from '../../../src/controller/policy-resolution.ts';
 import type { ClusterView, ClusterWriter } from '../../../src/controller/ports.ts';
 import { Reconciler } from '../../../src/controller/reconciler.ts';
