@@ -76,8 +76,8 @@ export const SERVERLESS_LIMITS: Readonly<Record<string, PlatformLimits>> = {
   // ("Known limitations": DaemonSets don't deploy pods to virtual nodes) and
   // learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits
   // (Linux container group without GPU: 4 vCPU / 16 GiB in most regions). ACI runs no privileged
-  // containers and gives no host access; its container group has a fixed 50 GiB scratch disk, of
-  // which we promise at most the 20 GiB the other platforms give (the rest holds the image).
+  // containers and gives no host access. A Linux container group gets about 50 GB of disk that its
+  // images share (learn.microsoft.com/answers/questions/27033); we promise a pod at most 20 GiB of it.
   aci: {
     name: 'aci',
     unsupported: new Set<PodFeature>([...ALL_HOST, 'gpu', 'daemonSets']),
