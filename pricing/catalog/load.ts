@@ -40,8 +40,12 @@ export interface LoadCatalogOptions {
   maxAgeDays?: number;
   /** The time ages are measured from (tests pin it). */
   now?: Date;
-  /** Where age warnings go; default stderr. */
+  /** Where age warnings go; default stderr. Each warning reaches one target once per process. */
   onWarning?: (message: string) => void;
+  /** Warn only about the tables of these capacity types (those the command can use); default all. */
+  capacityTypes?: readonly CapacityType[];
+  /** Warn only about these serverless platforms' tables (by family); default all. */
+  serverless?: readonly string[];
 }
 
 export const DEFAULT_MAX_AGE_DAYS = 180;
@@ -92,6 +96,7 @@ export function loadCatalog(options: LoadCatalogOptions = {}): Catalog {
       region: entry.region,
       capacityType: 'serverless',
       instanceType: entry.instanceType,
+      family: entry.family,
       observedAt: entry.observedAt,
       origin: entry.origin,
       estimated: entry.estimated,
@@ -99,12 +104,29 @@ export function loadCatalog(options: LoadCatalogOptions = {}): Catalog {
     });
   }
 
-  warnIfStale(tables, maxAgeDays, options.now ?? new Date(), options.onWarning ?? toStderr);
+  const used = tables.filter(
+    (t) =>
+      (!options.capacityTypes || options.capacityTypes.includes(t.capacityType)) &&
+      (t.capacityType !== 'serverless' || !options.serverless || options.serverless.includes(t.family ?? '')),
+  );
+  warnIfStale(used, maxAgeDays, options.now ?? new Date(), onceEach(options.onWarning ?? toStderr));
   return { offerings, metadata: { dir, files, tables } };
 }
 
 function toStderr(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
+}
+
+/** What each warning target has been told, so loading the catalog again never repeats a warning. */
+const told = new WeakMap<(message: string) => void, Set<string>>();
+function onceEach(warn: (message: string) => void): (message: string) => void {
+  const seen = told.get(warn) ?? new Set<string>();
+  told.set(warn, seen);
+  return (message) => {
+    if (seen.has(message)) return;
+    seen.add(message);
+    warn(message);
+  };
 }
 
 function checkClouds(clouds: readonly string[]): Cloud[] {

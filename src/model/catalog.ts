@@ -19,6 +19,8 @@ export interface CatalogTable {
   capacityType: CapacityType;
   /** Serverless tables hold one platform each; this names it. */
   instanceType?: string;
+  /** A serverless table's platform family (e.g. `fargate`), as a provider's reach names it. */
+  family?: string;
   /** ISO-8601 time the prices were observed (the source's own date). */
   observedAt: string;
   origin: string;

@@ -113,10 +113,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
+  const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
   const catalog = loadCatalog({
     clouds: [o.cloud],
     regions: [o.region],
     ...(o.catalogDir ? { dir: o.catalogDir } : {}),
+    // Age warnings only for the tables this controller can buy from.
+    capacityTypes: reach.capacityTypes,
+    serverless: reach.serverless,
     onWarning: (msg) => log.warn(msg),
   });
   if (catalog.offerings.length === 0 && !o.livePrices) {
@@ -126,7 +130,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     );
   }
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
-  const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
   const inReach = (set: readonly Offering[], source: string): Offering[] => {
     const r = withinReach(set, reach);
     for (const out of r.leftOut) {

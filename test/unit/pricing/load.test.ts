@@ -211,6 +211,29 @@ describe('loadCatalog', () => {
     expect(load({ maxAgeDays: 5 }).warnings).toHaveLength(3);
   });
 
+  it('warns only of the tables a command can use: its regions, capacity types and serverless platforms', () => {
+    // 5 days makes every table stale; only those in use are spoken of.
+    const onDemand = load({ maxAgeDays: 5, regions: ['us-east-1'], capacityTypes: ['on-demand'] }).warnings;
+    expect(onDemand).toHaveLength(1);
+    expect(onDemand[0]).toMatch(/prices for us-east-1 on-demand/);
+    expect(onDemand[0]).not.toMatch(/us-gov-west-1/);
+    const noFargate = load({
+      maxAgeDays: 5,
+      capacityTypes: ['on-demand', 'spot', 'serverless'],
+      serverless: [],
+    });
+    expect(noFargate.warnings.join('\n')).not.toMatch(/fargate/);
+    expect(load({ maxAgeDays: 5, serverless: ['fargate'] }).warnings.join('\n')).toMatch(/fargate/);
+  });
+
+  it('says a warning once per process to the same target, however often the catalog is loaded', () => {
+    const told: string[] = [];
+    const warn = (m: string) => told.push(m);
+    loadCatalog({ dir, clouds: ['aws'], now, maxAgeDays: 180, onWarning: warn });
+    loadCatalog({ dir, clouds: ['aws'], now, maxAgeDays: 180, onWarning: warn });
+    expect(told).toHaveLength(1);
+  });
+
   it('takes the age limit from BERTH_CATALOG_MAX_AGE_DAYS and rejects a bad one', () => {
     const saved = process.env.BERTH_CATALOG_MAX_AGE_DAYS;
     try {
