@@ -85,6 +85,18 @@ export function rootVolumeMapping(claim: Claim): BlockDeviceMapping[] | undefine
 }
 
 /**
+ * Burstable machines are priced (placement/burstable.ts) for the credit mode
+ * each family launches in by default: unlimited for T3, T3a and T4g, whose
+ * surplus credits are charged into the price. An account can change that
+ * default, so the mode that was priced is asked for explicitly. T2 keeps its
+ * standard mode: placement only chooses it within its baseline.
+ */
+export function creditSpecification(o: Offering): RunInstancesCommandInput['CreditSpecification'] {
+  if (!o.burstable || o.family === 't2') return undefined;
+  return { CpuCredits: 'unlimited' };
+}
+
+/**
  * The one RunInstances call for a claim in one subnet: exactly one machine of
  * the offering's type, spot when the offering is spot (one-time, terminated
  * on interruption: berth replaces, never restarts), the root volume the
@@ -101,6 +113,7 @@ export function runInstancesInput(
   const o = claim.offering;
   const profile = config.instanceProfile;
   const blockDevices = rootVolumeMapping(claim);
+  const credits = creditSpecification(o);
   return {
     MinCount: 1,
     MaxCount: 1,
@@ -109,6 +122,7 @@ export function runInstancesInput(
     SubnetId: subnet.subnetId,
     SecurityGroupIds: [...config.securityGroupIds],
     ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
+    ...(credits ? { CreditSpecification: credits } : {}),
     ...(profile
       ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
       : {}),

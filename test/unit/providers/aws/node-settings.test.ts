@@ -3,7 +3,7 @@ import { ROOT_DEVICE_NAME, runInstancesInput } from '../../../../providers/aws/l
 import { nodeForInstance } from '../../../../providers/aws/registrar.ts';
 import { nodeConfig, nodeRegistrationOf, userData } from '../../../../providers/aws/user-data.ts';
 import type { Claim } from '../../../../src/model/index.ts';
-import { claim, config } from './fixtures.ts';
+import { claim, config, offering } from './fixtures.ts';
 
 const owner = { cluster: 'prod', installation: 'berth' };
 const subnet = { zone: 'us-east-1a', subnetId: 'subnet-0aaa' };
@@ -49,5 +49,14 @@ describe('the AWS provider launches the node placement priced', () => {
     const node = nodeForInstance({ InstanceId: 'i-1', Tags: [] }, registration, { cpu: '2', pods: '29' });
     expect(node.status?.capacity?.pods).toBe('6');
     expect(node.status?.allocatable?.pods).toBe('6');
+  });
+
+  it('launches T3/T3a/T4g in the unlimited credit mode they were priced in, T2 and others as they are', () => {
+    const t3 = offering({ instanceType: 't3.small', family: 't3', burstable: true });
+    const t2 = offering({ instanceType: 't2.small', family: 't2', burstable: true });
+    const input = (o: typeof t3) => runInstancesInput(claim(o), config(), owner, subnet, 'VVNFUkRBVEE=');
+    expect(input(t3).CreditSpecification).toEqual({ CpuCredits: 'unlimited' });
+    expect(input(t2).CreditSpecification).toBeUndefined();
+    expect(input(offering()).CreditSpecification).toBeUndefined();
   });
 });
