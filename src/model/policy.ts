@@ -91,9 +91,10 @@ export const PolicySpecSchema = T.Object(
       T.Object(
         {
           mode: T.Optional(
-            T.Union([T.Literal('request'), T.Literal('vpa')], {
-              description:
-                "request: the pod's own requests; vpa: a VerticalPodAutoscaler's target when there is one",
+            // Only the pod's own requests for now: reading VerticalPodAutoscaler targets is not built yet,
+            // and a mode that silently did nothing would buy the wrong node.
+            T.Literal('request', {
+              description: "request: size from the pod's own requests (the only mode so far)",
             }),
           ),
           headroomPercent: T.Optional(T.Number({ minimum: 0, maximum: 1000 })),
@@ -130,7 +131,7 @@ export interface Policy {
   /** False: burstable machines are never chosen. */
   burstable: boolean;
   rightSizing: {
-    mode: 'request' | 'vpa';
+    mode: 'request';
     headroomPercent: number;
     /** canonical units (see Resources) */
     min: { cpu?: number; memory?: number };

@@ -54,35 +54,15 @@ function clamp(value: number, min: number | undefined, max: number | undefined):
   return max === undefined ? floored : Math.min(floored, max);
 }
 
-function checkVpaTarget(target: Resources, object: string | undefined): void {
-  for (const name of [CPU, MEMORY]) {
-    const v = target[name];
-    if (v !== undefined && (!Number.isFinite(v) || v < 0)) {
-      throw new InputError(`expected a non-negative amount, got ${v}`, {
-        object,
-        field: `vpaTarget.${name}`,
-      });
-    }
-  }
-}
-
 /**
- * The request after the policy: in `vpa` mode the recommendation replaces
- * cpu and memory (when there is one), then headroom is added, then the
- * min/max bounds apply. cpu and memory are always present in the result
+ * The request after the policy: headroom is added to cpu and memory, then
+ * the min/max bounds apply. cpu and memory are always present in the result
  * (zero when nothing asked), other resources pass through untouched.
  */
-function adjust(
-  request: Resources,
-  rightSizing: Policy['rightSizing'],
-  vpaTarget: Resources | undefined,
-  object: string | undefined,
-): Resources {
+function adjust(request: Resources, rightSizing: Policy['rightSizing']): Resources {
   const out: Record<string, number> = { ...request };
-  if (rightSizing.mode === 'vpa' && vpaTarget) checkVpaTarget(vpaTarget, object);
   for (const name of [CPU, MEMORY] as const) {
-    const recommended = rightSizing.mode === 'vpa' ? vpaTarget?.[name] : undefined;
-    const base = recommended ?? request[name] ?? 0;
+    const base = request[name] ?? 0;
     out[name] = clamp(
       withHeadroom(base, rightSizing.headroomPercent),
       rightSizing.min[name],
@@ -101,12 +81,11 @@ export function sizePod(input: {
   spec: V1PodSpec;
   policy: Policy;
   daemonSets?: readonly V1PodSpec[];
-  vpaTarget?: Resources;
   object?: string;
 }): Sizing {
-  const { spec, policy, vpaTarget, object } = input;
+  const { spec, policy, object } = input;
   const podRequest = effectivePodRequest(spec, object === undefined ? {} : { object });
-  const adjusted = adjust(podRequest, policy.rightSizing, vpaTarget, object);
+  const adjusted = adjust(podRequest, policy.rightSizing);
 
   const following = (input.daemonSets ?? [])
     .map((ds, i) => ({ ds, i }))

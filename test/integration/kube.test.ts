@@ -173,7 +173,7 @@ describe('CRDs', () => {
       capacityTypes: ['spot'],
       maxPricePerHour: 0.5,
       spot: { maxInterruptionBand: 2, riskWeight: 1 },
-      rightSizing: { mode: 'vpa', headroomPercent: 10, min: { cpu: '250m' } },
+      rightSizing: { mode: 'request', headroomPercent: 10, min: { cpu: '250m' } },
     };
     await create('good', good)();
     const stored = (await custom.getNamespacedCustomObject({

@@ -110,38 +110,6 @@ describe('sizePod: the pod itself', () => {
     expect(lowered.adjusted.memory).toBe(Math.ceil(6 * GiB * 1.2));
   });
 
-  it('vpa mode takes the recommendation for cpu and memory, headroom on top', () => {
-    const s = sizePod({
-      spec: pod({ cpu: '4', memory: '8Gi', 'nvidia.com/gpu': '1' }),
-      policy: policy({ mode: 'vpa', headroomPercent: 10 }),
-      vpaTarget: { cpu: 500, memory: GiB },
-    });
-    expect(s.podRequest.cpu).toBe(4000);
-    expect(s.adjusted).toEqual({ cpu: 550, memory: 1_181_116_007, 'nvidia.com/gpu': 1 });
-  });
-
-  it('vpa mode falls back to the request for what the recommendation lacks', () => {
-    const partial = sizePod({
-      spec: pod({ cpu: '4', memory: '8Gi' }),
-      policy: policy({ mode: 'vpa' }),
-      vpaTarget: { cpu: 500 },
-    });
-    expect(partial.adjusted).toEqual({ cpu: 500, memory: 8 * GiB });
-    const none = sizePod({ spec: pod({ cpu: '4' }), policy: policy({ mode: 'vpa' }) });
-    expect(none.adjusted.cpu).toBe(4000);
-  });
-
-  it('request mode ignores a recommendation', () => {
-    const s = sizePod({ spec: pod({ cpu: '4' }), policy: policy(), vpaTarget: { cpu: 500 } });
-    expect(s.adjusted.cpu).toBe(4000);
-  });
-
-  it('rejects a nonsensical recommendation, naming the pod', () => {
-    expect(() =>
-      sizePod({ spec: pod(), policy: policy({ mode: 'vpa' }), vpaTarget: { memory: -1 }, object: 'ns/p' }),
-    ).toThrow(/^ns\/p: vpaTarget\.memory: /);
-  });
-
   it('names the pod and the field when its spec is bad', () => {
     expect(() => sizePod({ spec: pod({ cpu: 'lots' }), policy: policy(), object: 'ci/runner-7' })).toThrow(
       'ci/runner-7: spec.containers[0].resources.requests.cpu',

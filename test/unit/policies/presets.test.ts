@@ -29,7 +29,7 @@ describe('presets', () => {
     expect(loadPreset('strict-isolation').excludeFamilies).toContain('t3');
     expect(loadPreset('ml-gpu').maxInterruptionBand).toBeLessThan(4);
     expect(loadPreset('ci-burst').rightSizing.headroomPercent).toBeGreaterThan(0);
-    expect(loadPreset('cost-optimized').rightSizing.mode).toBe('vpa');
+    expect(loadPreset('cost-optimized').rightSizing.headroomPercent).toBe(0);
   });
   it('names the choices for an unknown preset', () => {
     expect(() => loadPreset('cheapest')).toThrow(InputError);

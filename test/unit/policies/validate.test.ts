@@ -44,7 +44,7 @@ describe('resolvePolicy', () => {
       gpuModels: ['A100'],
       maxPricePerHour: 3,
       spot: { riskWeight: 2 },
-      rightSizing: { mode: 'vpa', headroomPercent: 15, min: { cpu: '250m' }, max: { memory: '4Gi' } },
+      rightSizing: { mode: 'request', headroomPercent: 15, min: { cpu: '250m' }, max: { memory: '4Gi' } },
     });
     expect(p.clouds).toEqual(['gcp']);
     expect(p.regions).toEqual(['us-central1']);
@@ -57,11 +57,18 @@ describe('resolvePolicy', () => {
     expect(p.spotRiskWeight).toBe(2);
     expect(p.maxInterruptionBand).toBe(4);
     expect(p.rightSizing).toEqual({
-      mode: 'vpa',
+      mode: 'request',
       headroomPercent: 15,
       min: { cpu: 250 },
       max: { memory: 4 * GiB },
     });
+  });
+  it('rejects rightSizing.mode vpa, which berth does not read yet, naming the field', () => {
+    // As a PlacementPolicy from the cluster arrives: untyped JSON.
+    const spec = JSON.parse('{"rightSizing":{"mode":"vpa"}}');
+    const message = errorOf(() => resolvePolicy('ci', spec));
+    expect(message).toContain('PlacementPolicy/ci');
+    expect(message).toContain('spec.rightSizing.mode');
   });
   it('rejects a bad spec naming the object and every bad field', () => {
     const message = errorOf(() =>
