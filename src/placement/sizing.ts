@@ -1,7 +1,6 @@
 import type { V1PodSpec, V1Toleration } from '@kubernetes/client-node';
 import {
   CPU,
-  InputError,
   MEMORY,
   PODS,
   type Policy,
