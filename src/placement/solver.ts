@@ -127,7 +127,6 @@ interface Launch {
 
 /** The node a machine of this shape is launched as: the decided root volume, maxPods for what runs there. */
 export function nodeSettingsFor(o: Offering, rootVolume: number, podsNeeded: number): NodeSettings {
-  // launchedAllocatable spells the same rule out inline, to reuse its cache.
   return { rootVolumeGiB: rootVolume, maxPods: dedicatedMaxPods(podsNeeded, o.maxPods) };
 }
 
@@ -194,11 +193,10 @@ const launchedCache = new WeakMap<IndexedShape, Launched>();
 
 /** The shape's allocatable on the node this pod would get (exact, unlike the index's bound). */
 function launchedAllocatable(w: Walk, s: IndexedShape): Launched {
-  const maxPods = dedicatedMaxPods(w.podsNeeded, s.sample.maxPods);
+  const node = nodeSettingsFor(s.sample, w.rootVolumeGiB, w.podsNeeded);
   const cached = launchedCache.get(s);
-  if (cached && cached.node.maxPods === maxPods && cached.node.rootVolumeGiB === w.rootVolumeGiB)
+  if (cached?.node.maxPods === node.maxPods && cached.node.rootVolumeGiB === node.rootVolumeGiB)
     return cached;
-  const node = { rootVolumeGiB: w.rootVolumeGiB, maxPods };
   const launched = { node, allocatable: w.allocatableOf(s.sample, node) };
   launchedCache.set(s, launched);
   return launched;
