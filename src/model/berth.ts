@@ -30,6 +30,8 @@ export interface PlacedOffering {
   capacityType: CapacityType;
   /** USD/h paid. */
   pricePerHour: number;
+  /** pricePerHour to four places (e.g. `0.0416`): kubectl prints a number column unrounded. */
+  hourlyPrice?: string;
   /** USD/h of the on-demand twin of this shape, for savings reports; absent when unknown. */
   onDemandPricePerHour?: number;
   source: PriceSource;

@@ -67,6 +67,7 @@ export class PlacementEngine {
       instanceType: o.instanceType,
       capacityType: o.capacityType,
       pricePerHour,
+      hourlyPrice: pricePerHour.toFixed(4),
       ...(onDemand !== undefined ? { onDemandPricePerHour: onDemand } : {}),
       source: o.source,
     };

@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import { BERTH_CRD_FILE, CRD_DIR, generatedFiles, renderPolicyCrd } from '../../../deploy/generate-crds.ts';
 import { SchemaConversionError, toStructuralSchema } from '../../../src/kube/crd-schema.ts';
 import { type BerthPhase, PolicySpecSchema } from '../../../src/model/index.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
+import { testOffering } from '../../fixtures/offering.ts';
 
 describe('toStructuralSchema', () => {
   it('turns a union of literals into an enum of one type, keeping the description', () => {
@@ -121,6 +123,14 @@ describe('committed CRDs', () => {
     const shown = columns.filter((c) => !c.priority).map((c) => `${c.name}=${c.jsonPath}`);
     expect(shown).toContain('Phase=.status.phase');
     expect(shown).toContain('Reason=.status.reason');
+    // A string the engine rounds: kubectl prints a number column with every digit it has.
+    expect(columns.find((c) => c.jsonPath === '.spec.offering.hourlyPrice')).toMatchObject({
+      name: '$/Hour',
+      type: 'string',
+    });
+    const placed = new PlacementEngine([]).placed(testOffering(), 0.1 + 0.2);
+    expect(placed.hourlyPrice).toBe('0.3000');
+    expect(placed.pricePerHour).toBe(0.1 + 0.2);
     expect(columns.find((c) => c.name === 'Message')).toMatchObject({
       jsonPath: '.status.message',
       priority: 1,
