@@ -1,5 +1,5 @@
 import type { Candidate, Decision, Offering, RejectReason, Rejection } from '../model/index.ts';
-import { formatCpu, formatQuantity, formatResources } from './quantity.ts';
+import { formatComparable, formatCpu, formatQuantity, formatResources } from './quantity.ts';
 import { FEATURE_WORDS, type PodFeature } from './serverless-limits.ts';
 
 /** Words for a decision: one line a person reads in an Event, a log or the CLI. */
@@ -37,8 +37,13 @@ function amount(rule: string, value: string | number | undefined): string {
 /** What ruled one offering out, e.g. `cpu: needs 4, has 3920m` or `regions: wants us-east-1, is eu-west-1`. */
 export function describeRejection(r: Rejection): string {
   switch (r.reason) {
-    case 'too-small':
+    case 'too-small': {
+      if (typeof r.wanted === 'number' && typeof r.actual === 'number') {
+        const [wanted, actual] = formatComparable(r.rule, [r.wanted, r.actual]);
+        return `too small: ${r.rule} needs ${wanted}, has ${actual}`;
+      }
       return `too small: ${r.rule} needs ${amount(r.rule, r.wanted)}, has ${amount(r.rule, r.actual)}`;
+    }
     case 'over-max-price':
       return `over maxPricePerHour ${formatPrice(Number(r.wanted))}: costs ${formatPrice(Number(r.actual))}`;
     case 'unavailable':
@@ -51,10 +56,14 @@ export function describeRejection(r: Rejection): string {
       return describeServerlessLimit(r);
     case 'selector':
       return `pod requires ${r.rule}, node would have ${r.actual}`;
-    case 'burstable':
-      return r.rule === 'standard-mode'
-        ? `burstable below the request: needs ${amount('cpu', r.wanted)} sustained, baseline ${amount('cpu', r.actual)} (standard mode throttles it)`
-        : `burstable ${r.actual} has no published CPU baseline`;
+    case 'burstable': {
+      if (r.rule !== 'standard-mode') return `burstable ${r.actual} has no published CPU baseline`;
+      const [wanted, baseline] =
+        typeof r.wanted === 'number' && typeof r.actual === 'number'
+          ? formatComparable('cpu', [r.wanted, r.actual])
+          : [amount('cpu', r.wanted), amount('cpu', r.actual)];
+      return `burstable below the request: needs ${wanted} sustained, baseline ${baseline} (standard mode throttles it)`;
+    }
     default:
       return r.wanted === undefined
         ? `${r.rule}: ${r.actual}`

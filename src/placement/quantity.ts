@@ -210,6 +210,37 @@ export function formatQuantity(resource: string, value: number): string {
   }
 }
 
+const BINARY_UNITS: readonly (readonly [string, number])[] = [
+  ['Ti', 2 ** 40],
+  ['Gi', 2 ** 30],
+  ['Mi', 2 ** 20],
+  ['Ki', 2 ** 10],
+];
+
+/**
+ * Amounts of one resource in one unit, so a person can compare them:
+ * `needs 1000, has 893.69` rather than `needs 1000, has 893690m`.
+ * cpu: cores when all are at least one core, else millicores; bytes: the
+ * largest binary unit all reach, to three places.
+ */
+export function formatComparable(resource: string, values: readonly number[]): string[] {
+  switch (resourceUnit(resource)) {
+    case 'milli': {
+      const milli = values.map((v) => Math.ceil(v));
+      return Math.min(...milli) >= 1000 ? milli.map((m) => String(m / 1000)) : milli.map((m) => `${m}m`);
+    }
+    case 'bytes': {
+      const smallest = Math.min(...values.map(Math.abs));
+      const unit = BINARY_UNITS.find(([, size]) => smallest >= size);
+      if (!unit) return values.map((v) => String(Math.ceil(v)));
+      const [suffix, size] = unit;
+      return values.map((v) => `${Number((v / size).toFixed(3))}${suffix}`);
+    }
+    case 'count':
+      return values.map(String);
+  }
+}
+
 const LEADING: readonly string[] = [CPU, MEMORY, EPHEMERAL_STORAGE];
 
 /** `cpu=1500m memory=3.5Gi nvidia.com/gpu=1 pods=2`: the usual three first, then by name. */

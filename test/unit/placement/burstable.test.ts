@@ -78,7 +78,7 @@ describe('burstCharge', () => {
     });
     const r = burstCharge(t('t2.2xlarge'), 4400, policy());
     expect(typeof r !== 'number' && describeRejection(r)).toBe(
-      'burstable below the request: needs 4400m sustained, baseline 1350m (standard mode throttles it)',
+      'burstable below the request: needs 4.4 sustained, baseline 1.35 (standard mode throttles it)',
     );
   });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GiB, InputError, MiB } from '../../../src/model/index.ts';
 import {
+  formatComparable,
   formatBytes,
   formatCpu,
   formatResources,
@@ -280,5 +281,16 @@ describe('formatting', () => {
       'cpu=1500m memory=3.5Gi nvidia.com/gpu=1 pods=2',
     );
     expect(formatResources({})).toBe('none');
+  });
+});
+
+describe('formatComparable', () => {
+  it('puts amounts of one resource in one unit', () => {
+    expect(formatComparable('cpu', [1_000_000, 893_690])).toEqual(['1000', '893.69']);
+    expect(formatComparable('cpu', [500, 250])).toEqual(['500m', '250m']);
+    expect(formatComparable('cpu', [4000, 900])).toEqual(['4000m', '900m']);
+    expect(formatComparable('memory', [8 * 2 ** 30, 7.5 * 2 ** 30])).toEqual(['8Gi', '7.5Gi']);
+    expect(formatComparable('memory', [2 ** 30, 512 * 2 ** 20])).toEqual(['1024Mi', '512Mi']);
+    expect(formatComparable('pods', [5, 3])).toEqual(['5', '3']);
   });
 });

@@ -209,10 +209,10 @@ describe('decide', () => {
       expect(d.nearestMisses[0]?.offering.instanceType).toBe('fargate');
       expect(d.nearestMisses[0]?.reasons).toEqual(['capacityTypes allows on-demand,spot, is serverless']);
       expect(d.nearestMisses[1]?.offering.instanceType).toBe('m5.xlarge');
-      expect(d.nearestMisses[1]?.reasons[0]).toBe('too small: cpu needs 8, has 3900m');
+      expect(d.nearestMisses[1]?.reasons[0]).toBe('too small: cpu needs 8, has 3.9');
       expect(d.rejected['too-small']).toBeGreaterThan(0);
       expect(d.explanation).toContain(
-        'm5.xlarge on-demand aws us-east-1 $0.192/h (too small: cpu needs 8, has 3900m)',
+        'm5.xlarge on-demand aws us-east-1 $0.192/h (too small: cpu needs 8, has 3.9)',
       );
       const quoted = formatPrice(serverlessQuote({ cpu: 8000, memory: 8 * GiB }, fargate())!.pricePerHour);
       expect(d.explanation).toContain(`fargate serverless aws us-east-1 ${quoted} (capacityTypes`);
