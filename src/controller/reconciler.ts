@@ -216,6 +216,8 @@ export class Reconciler {
     const berth = this.newBerth(pod, {
       policy: decision.policyName,
       ...(chosen ? { offering: this.d.engine.placed(chosen.offering, chosen.pricePerHour) } : {}),
+      // The disk and kubelet maxPods the decision priced, for the provider to launch with.
+      ...(chosen?.node ? { node: chosen.node } : {}),
       fallbacks: decision.fallbacks.map((c) => this.d.engine.placed(c.offering, c.pricePerHour)),
       explanation: decision.explanation,
     });
@@ -264,6 +266,7 @@ export class Reconciler {
     await this.d.writer.patchBerthSpec(berth.metadata.namespace, berth.metadata.name, {
       policy: decision.policyName,
       offering: this.d.engine.placed(decision.chosen.offering, decision.chosen.pricePerHour),
+      node: decision.chosen.node, // undefined (serverless) clears an earlier machine's settings
       fallbacks: decision.fallbacks.map((c) => this.d.engine.placed(c.offering, c.pricePerHour)),
       explanation: decision.explanation,
     });

@@ -83,6 +83,20 @@ describe('controller: one pod, its whole life', () => {
       60_000,
     );
   });
+
+  it('launches the node with the disk and kubelet maxPods the decision priced', async () => {
+    const body = berthPod('scratch', { completeAfter: '2s' });
+    body.spec!.containers[0]!.resources!.requests!['ephemeral-storage'] = '30Gi';
+    await core.createNamespacedPod({ namespace: ns, body });
+    const bound = await waitBerth(ns, 'scratch', 'Bound', (b) => b.status?.phase === 'Bound');
+    const settings = bound.spec.node;
+    // 30Gi of scratch plus the image and system reserve: more than the 20 GiB minimum.
+    expect(settings?.rootVolumeGiB).toBeGreaterThan(30);
+    const node = await core.readNode({ name: bound.status!.nodeName! });
+    expect(node.status?.capacity?.['ephemeral-storage']).toBe(`${settings?.rootVolumeGiB}Gi`);
+    expect(node.status?.allocatable?.pods).toBe(String(settings?.maxPods));
+    expect(settings?.maxPods).toBeLessThan(20);
+  });
 });
 
 describe('controller: policies', () => {
