@@ -80,11 +80,8 @@ const FLAGS: [flag: keyof AwsFlags, spelling: string, env: string, help: string]
 
 /** Adds the `--aws-*` flags to a command. */
 export function addAwsFlags(command: Command): Command {
-  for (const [, spelling, env, help] of FLAGS) {
-    const option = new Option(spelling, `aws provider: ${help} ($${env})`);
-    const value = process.env[env];
-    command.addOption(value !== undefined ? option.default(value) : option);
-  }
+  for (const [, spelling, env, help] of FLAGS)
+    command.addOption(new Option(spelling, `aws provider: ${help}`).env(env));
   return command;
 }
 

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
-import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
 import { parsePriceMultipliers } from '../../pricing/multipliers.ts';
 import { CLOUDS, type Cloud, InputError, type PriceMultipliers } from '../model/index.ts';
-import { installCrds } from '../kube/crds.ts';
-import { startRuntime } from '../server/runtime.ts';
+import { preflight } from '../kube/preflight.ts';
 import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
+import { readInput } from './manifests.ts';
 
 interface RunFlags extends AwsFlags {
   livePrices: boolean;
@@ -29,7 +27,23 @@ interface RunFlags extends AwsFlags {
   priceMultipliers?: string;
 }
 
-const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+/** A flag with a value, also read from its environment variable (commander shows it in --help). */
+const flag = (spelling: string, help: string, env: string, fallback?: string) => {
+  const option = new Option(spelling, help).env(env);
+  return fallback === undefined ? option : option.default(fallback);
+};
+
+/**
+ * A boolean flag's variable holds true or false (commander would take any
+ * value, even "false", for true).
+ */
+function envBoolean(command: Command, key: string, env: string): boolean | undefined {
+  if (command.getOptionValueSource(key) !== 'env') return undefined;
+  const value = (process.env[env] ?? '').trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no', ''].includes(value)) return false;
+  throw new InputError(`expected true or false, got "${process.env[env]}"`, { field: `$${env}` });
+}
 
 export function register(program: Command): void {
   const command = program
@@ -37,97 +51,142 @@ export function register(program: Command): void {
     .description(
       'run the controller: watch berth pods, buy each a node of its own, bind, and tear down when done',
     )
-    .option(
-      '--kubeconfig <path>',
-      'kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)',
+    .addOption(
+      flag(
+        '--kubeconfig <path>',
+        'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config, else the in-cluster service account)',
+        'BERTH_KUBECONFIG',
+      ),
+    )
+    .addOption(
+      flag(
+        '--provider <name>',
+        'where machines come from (local: a simulated cloud whose nodes kwok runs; aws: EC2, see --aws-*)',
+        'BERTH_PROVIDER',
+        'local',
+      ).choices(['local', 'aws']),
+    )
+    .addOption(
+      flag('--cloud <cloud>', 'cloud whose offerings to buy', 'BERTH_CLOUD', 'aws').choices([...CLOUDS]),
+    )
+    .addOption(flag('--region <region>', 'region whose offerings to buy', 'BERTH_REGION', 'us-east-1'))
+    .addOption(
+      flag(
+        '--scheduler-name <name>',
+        'pods with this spec.schedulerName are ours',
+        'BERTH_SCHEDULER_NAME',
+        'berth',
+      ),
+    )
+    .addOption(
+      flag(
+        '--default-policy <preset>',
+        'policy for pods with no annotation and no namespace default',
+        'BERTH_DEFAULT_POLICY',
+        'default',
+      ),
+    )
+    .addOption(flag('--concurrency <n>', 'pods reconciled at once', 'BERTH_CONCURRENCY', '32'))
+    .addOption(
+      flag(
+        '--boot-delay <seconds>',
+        'local provider: seconds a machine takes to boot',
+        'BERTH_BOOT_DELAY',
+        '0',
+      ),
+    )
+    .addOption(
+      flag(
+        '--ready-timeout <seconds>',
+        'replace a node not Ready this long after launch',
+        'BERTH_READY_TIMEOUT',
+        '300',
+      ),
+    )
+    .addOption(
+      flag(
+        '--unavailable-for <seconds>',
+        'skip an offering this long after a capacity error',
+        'BERTH_UNAVAILABLE_FOR',
+        '180',
+      ),
+    )
+    .addOption(
+      flag(
+        '--metrics-address <host:port>',
+        'serve /metrics, /healthz and /readyz here',
+        'BERTH_METRICS_ADDRESS',
+        '127.0.0.1:8080',
+      ),
     )
     .addOption(
       new Option(
-        '--provider <name>',
-        'where machines come from (local: a simulated cloud whose nodes kwok runs; aws: EC2, see --aws-*) ($BERTH_PROVIDER)',
-      )
-        .choices(['local', 'aws'])
-        .default(env('BERTH_PROVIDER', 'local')),
+        '--no-leader-elect',
+        'act at once instead of competing for the lease (single replica only; the variable holds true or false)',
+      ).env('BERTH_LEADER_ELECT'),
     )
     .addOption(
-      new Option('--cloud <cloud>', 'cloud whose offerings to buy ($BERTH_CLOUD)')
-        .choices([...CLOUDS])
-        .default(env('BERTH_CLOUD', 'aws')),
+      new Option(
+        '--install-crds',
+        'apply the Berth and PlacementPolicy CRDs first (the Helm chart installs them otherwise)',
+      ).env('BERTH_INSTALL_CRDS'),
     )
-    .option(
-      '--region <region>',
-      'region whose offerings to buy ($BERTH_REGION)',
-      env('BERTH_REGION', 'us-east-1'),
+    .addOption(
+      flag(
+        '--lease-namespace <ns>',
+        'namespace of the leader-election Lease',
+        'BERTH_LEASE_NAMESPACE',
+        'berth-system',
+      ),
     )
-    .option(
-      '--scheduler-name <name>',
-      'pods with this spec.schedulerName are ours',
-      env('BERTH_SCHEDULER_NAME', 'berth'),
+    .addOption(
+      flag(
+        '--lease-name <name>',
+        'name of the leader-election Lease',
+        'BERTH_LEASE_NAME',
+        'berth-controller',
+      ),
     )
-    .option(
-      '--default-policy <preset>',
-      'policy for pods with no annotation and no namespace default',
-      env('BERTH_DEFAULT_POLICY', 'default'),
+    .addOption(
+      new Option(
+        '--live-prices',
+        'fetch live prices (aws: Price List API and EC2 spot history) instead of only the embedded catalog',
+      ).env('BERTH_LIVE_PRICES'),
     )
-    .option('--concurrency <n>', 'pods reconciled at once', env('BERTH_CONCURRENCY', '32'))
-    .option(
-      '--boot-delay <seconds>',
-      'local provider: seconds a machine takes to boot',
-      env('BERTH_BOOT_DELAY', '0'),
+    .addOption(
+      flag(
+        '--price-multipliers <json|@file>',
+        'negotiated discounts, e.g. \'{"capacityType":{"on-demand":0.8},"family":{"m7i":0.7}}\' (or @path to a JSON file)',
+        'BERTH_PRICE_MULTIPLIERS',
+      ),
     )
-    .option(
-      '--ready-timeout <seconds>',
-      'replace a node not Ready this long after launch',
-      env('BERTH_READY_TIMEOUT', '300'),
-    )
-    .option(
-      '--unavailable-for <seconds>',
-      'skip an offering this long after a capacity error',
-      env('BERTH_UNAVAILABLE_FOR', '180'),
-    )
-    .option(
-      '--metrics-address <host:port>',
-      'serve /metrics, /healthz and /readyz here',
-      env('BERTH_METRICS_ADDRESS', '127.0.0.1:8080'),
-    )
-    .option('--no-leader-elect', 'act at once instead of competing for the lease (single replica only)')
-    .option(
-      '--install-crds',
-      'apply the Berth and PlacementPolicy CRDs first (the Helm chart installs them otherwise)',
-    )
-    .option(
-      '--lease-namespace <ns>',
-      'namespace of the leader-election Lease',
-      env('BERTH_LEASE_NAMESPACE', 'berth-system'),
-    )
-    .option(
-      '--lease-name <name>',
-      'name of the leader-election Lease',
-      env('BERTH_LEASE_NAME', 'berth-controller'),
-    )
-    .option(
-      '--live-prices',
-      'fetch live prices (aws: Price List API and EC2 spot history) instead of only the embedded catalog',
-      env('BERTH_LIVE_PRICES', 'false') === 'true',
-    )
-    .option(
-      '--price-multipliers <json|@file>',
-      'negotiated discounts, e.g. \'{"capacityType":{"on-demand":0.8},"family":{"m7i":0.7}}\' (or @path to a JSON file)',
-      process.env.BERTH_PRICE_MULTIPLIERS,
-    )
-    .option(
-      '--price-refresh <seconds>',
-      'with --live-prices: between fetches',
-      env('BERTH_PRICE_REFRESH', '43200'),
+    .addOption(
+      flag(
+        '--price-refresh <seconds>',
+        'with --live-prices: between fetches',
+        'BERTH_PRICE_REFRESH',
+        '43200',
+      ),
     )
     .addHelpText(
       'after',
-      '\nEvery flag can also be set by the environment variable named in its help ($BERTH_...).\nExample: berth run --kubeconfig "$(berth cluster up)" --no-leader-elect',
+      [
+        '',
+        'Every flag can also be set by the environment variable shown in its help (env: BERTH_...);',
+        'a flag on the command line wins. Boolean variables hold true or false.',
+        '',
+        'Environment:',
+        '  BERTH_LOG_LEVEL   how much to log: trace, debug, info (default), warn, error, silent',
+        '  BERTH_DEBUG=1     print the stack trace of an error, not only its message',
+        '',
+        'Example: berth run --kubeconfig "$(berth cluster up)" --no-leader-elect',
+      ].join('\n'),
     );
   addAwsFlags(command).action(async (flags: RunFlags) => {
-    const kc = new KubeConfig();
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
+    flags.leaderElect = envBoolean(command, 'leaderElect', 'BERTH_LEADER_ELECT') ?? flags.leaderElect;
+    flags.installCrds = envBoolean(command, 'installCrds', 'BERTH_INSTALL_CRDS') ?? flags.installCrds;
+    flags.livePrices = envBoolean(command, 'livePrices', 'BERTH_LIVE_PRICES') ?? flags.livePrices;
+    const { kubeConfig: kc, source } = loadKubeConfig(flags.kubeconfig);
     const [host, port] = parseAddress(flags.metricsAddress);
     const cluster = kc.getCurrentCluster();
     const aws =
@@ -143,6 +202,19 @@ export function register(program: Command): void {
       throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
     }
     const multipliers = priceMultipliers(flags.priceMultipliers);
+    // The informers and the elector retry forever by design; a person's mistake must not wait on them.
+    await preflight({
+      kubeConfig: kc,
+      kubeconfigSource: source,
+      leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
+      crds: !flags.installCrds,
+    });
+    // Loaded once the checks pass: the runtime and the AWS SDK take seconds to load, the checks must not wait on them.
+    const [{ startRuntime }, { installCrds }, { createAwsPricingAdapter }] = await Promise.all([
+      import('../server/runtime.ts'),
+      import('../kube/crds.ts'),
+      import('../../pricing/aws/adapter.ts'),
+    ]);
     if (flags.installCrds) await installCrds(kc);
     const runtime = await startRuntime({
       kubeConfig: kc,
@@ -188,8 +260,9 @@ function priceMultipliers(value: string | undefined): PriceMultipliers {
   const file = value.startsWith('@') ? value.slice(1) : undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(file ? readFileSync(file, 'utf8') : value);
+    parsed = JSON.parse(file ? readInput(file).text : value);
   } catch (err) {
+    if (err instanceof InputError) throw err; // the file is missing or too big
     throw new InputError(`expected JSON (${err instanceof Error ? err.message : String(err)})`, {
       ...(file ? { source: file } : {}),
       field: '--price-multipliers',
