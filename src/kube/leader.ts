@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, type KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { describeError, isAlreadyExists, isConflict, isNotFound } from './api-errors.ts';
+import { apiStatus, describeError, isAlreadyExists, isConflict, isNotFound } from './api-errors.ts';
 import { defaultLogger, type Logger } from './log.ts';
 
 export interface LeaderElectionOptions {
@@ -257,4 +257,46 @@ export function startLeaderElection(kc: KubeConfig, options: LeaderElectionOptio
   const elector = new LeaderElector(kc, options);
   elector.start();
   return elector;
+}
+
+export type LeaseAccess =
+  | { ok: true }
+  | { ok: false; problem: 'forbidden'; verb: 'read' | 'create'; message: string }
+  | { ok: false; problem: 'no-namespace' };
+
+/**
+ * Whether an elector could ever take this lease: it can be read, or, when
+ * missing, created (a dry run, so nothing is written). The elector itself
+ * retries forever, so `berth run` asks this first and explains a refusal.
+ */
+export async function checkLeaseAccess(
+  kc: KubeConfig,
+  lease: { namespace: string; name: string },
+): Promise<LeaseAccess> {
+  const { namespace, name } = lease;
+  const api = kc.makeApiClient(CoordinationV1Api);
+  try {
+    await api.readNamespacedLease({ name, namespace });
+    return { ok: true }; // it exists, so its namespace does
+  } catch (err) {
+    const status = apiStatus(err);
+    if (status?.code === 403)
+      return { ok: false, problem: 'forbidden', verb: 'read', message: status.message };
+    if (status?.code !== 404) throw err;
+  }
+  try {
+    await api.createNamespacedLease({
+      namespace,
+      body: { metadata: { name, namespace }, spec: {} },
+      dryRun: 'All',
+    });
+    return { ok: true };
+  } catch (err) {
+    const status = apiStatus(err);
+    if (status?.code === 409) return { ok: true }; // created meanwhile by another replica
+    if (status?.code === 403)
+      return { ok: false, problem: 'forbidden', verb: 'create', message: status.message };
+    if (status?.code === 404) return { ok: false, problem: 'no-namespace' };
+    throw err;
+  }
 }

@@ -5,9 +5,10 @@
  * mistake a person made (a wrong server, a missing namespace, a missing RBAC
  * rule) is then one clear sentence within seconds instead of silent retries.
  */
-import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { BERTH_API_VERSION, BERTH_PLURAL, InputError } from '../model/index.ts';
 import { apiStatus } from './api-errors.ts';
+import { checkLeaseAccess } from './leader.ts';
 
 export interface PreflightOptions {
   kubeConfig: KubeConfig;
@@ -88,40 +89,16 @@ async function checkReachable(o: PreflightOptions, server: string): Promise<void
 async function checkLease(o: PreflightOptions, lease: { namespace: string; name: string }): Promise<void> {
   const flags = o.flags ?? FLAGS;
   const { namespace, name } = lease;
-  const api = o.kubeConfig.makeApiClient(CoordinationV1Api);
-  const forbidden = (verb: string, message: string) =>
-    new InputError(
-      `the API server refused to ${verb} the leader-election Lease ${namespace}/${name} (403 Forbidden: ${message}); grant the identity in ${o.kubeconfigSource} get, create and update on leases (API group coordination.k8s.io) in namespace ${namespace}, as deploy/rbac.yaml's Role berth-leader-election does, or run a single replica with ${flags.noLeaderElect}`,
+  const verdict = await timeout(checkLeaseAccess(o.kubeConfig, lease), 10_000);
+  if (verdict.ok) return;
+  if (verdict.problem === 'forbidden') {
+    throw new InputError(
+      `the API server refused to ${verdict.verb} the leader-election Lease ${namespace}/${name} (403 Forbidden: ${verdict.message}); grant the identity in ${o.kubeconfigSource} get, create and update on leases (API group coordination.k8s.io) in namespace ${namespace}, as deploy/rbac.yaml's Role berth-leader-election does, or run a single replica with ${flags.noLeaderElect}`,
     );
-  try {
-    await timeout(api.readNamespacedLease({ name, namespace }), 5000);
-    return; // it exists, so its namespace does
-  } catch (err) {
-    const status = apiStatus(err);
-    if (status?.code === 403) throw forbidden('read', status.message);
-    if (status?.code !== 404) throw err;
   }
-  // Missing: a dry-run create says whether the namespace exists and whether we may create it.
-  try {
-    await timeout(
-      api.createNamespacedLease({
-        namespace,
-        body: { metadata: { name, namespace }, spec: {} },
-        dryRun: 'All',
-      }),
-      5000,
-    );
-  } catch (err) {
-    const status = apiStatus(err);
-    if (status?.code === 409) return; // created meanwhile by another replica
-    if (status?.code === 403) throw forbidden('create', status.message);
-    if (status?.code === 404) {
-      throw new InputError(
-        `the leader-election namespace "${namespace}" does not exist, so no replica can take the lease and berth would wait forever; either create it (kubectl create namespace ${namespace}), or name an existing one with ${flags.leaseNamespace}, or run a single replica without leader election: ${flags.noLeaderElect}`,
-      );
-    }
-    throw err;
-  }
+  throw new InputError(
+    `the leader-election namespace "${namespace}" does not exist, so no replica can take the lease and berth would wait forever; either create it (kubectl create namespace ${namespace}), or name an existing one with ${flags.leaseNamespace}, or run a single replica without leader election: ${flags.noLeaderElect}`,
+  );
 }
 
 /** The Berth CRD is served: without it every watch answers 404 and nothing happens. */

@@ -58,6 +58,9 @@ const CALLS: Record<string, Permission[]> = {
   'src/kube/leader.ts: readNamespacedLease': ['coordination.k8s.io/leases get'],
   'src/kube/leader.ts: createNamespacedLease': ['coordination.k8s.io/leases create'],
   'src/kube/leader.ts: replaceNamespacedLease': ['coordination.k8s.io/leases update'],
+  // berth run's checks before it starts: /version is public; the CRD check lists berths.
+  'src/kube/preflight.ts: getCode': [],
+  'src/kube/preflight.ts: listClusterCustomObject': ['berth.dev/berths list'],
   'src/kube/crds.ts: patchCustomResourceDefinition': ['apiextensions.k8s.io/customresourcedefinitions patch'],
   'src/kube/crds.ts: readCustomResourceDefinition': ['apiextensions.k8s.io/customresourcedefinitions get'],
   'providers/local/provider.ts: createNode': ['/nodes create'],
