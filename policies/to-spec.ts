@@ -1,5 +1,5 @@
 import type { Policy, PolicySpec } from '../src/model/index.ts';
-import { formatBytes, formatCpu } from '../src/placement/quantity.ts';
+import { formatBytes, formatCpu } from '../src/model/quantity.ts';
 import { API_VERSION, KIND } from './validate.ts';
 
 /**

@@ -12,7 +12,7 @@ import {
   ROOT_VOLUME_LIMIT_GIB,
 } from '../src/model/index.ts';
 import { parseYamlDocuments } from '../src/model/yaml-documents.ts';
-import { parseQuantity } from '../src/placement/quantity.ts';
+import { parseQuantity } from '../src/model/quantity.ts';
 import { at, isMap, judgeSpec } from './judge.ts';
 
 /**

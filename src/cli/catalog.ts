@@ -10,7 +10,7 @@ import {
   MiB,
   type Offering,
 } from '../model/index.ts';
-import { formatBytes, formatCpu } from '../placement/quantity.ts';
+import { formatBytes, formatCpu } from '../model/quantity.ts';
 import { formatTable, parseOutputFormat, printJson } from './output.ts';
 
 /** `aws,gcp` or `aws`: a comma list of known clouds. */

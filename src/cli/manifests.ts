@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { InputError, type ManifestPod } from '../model/index.ts';
 import { checkInputSize, parseYamlDocuments } from '../model/yaml-documents.ts';
-import { parseQuantity } from '../placement/quantity.ts';
+import { parseQuantity } from '../model/quantity.ts';
 
 /**
  * Kubernetes manifests to the pods they would run: a Pod's spec, or the pod

@@ -16,7 +16,7 @@ import {
 import { describeOffering, formatPrice } from '../placement/explain.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { buildIndex } from '../placement/offering-index.ts';
-import { formatResources } from '../placement/quantity.ts';
+import { formatResources } from '../model/quantity.ts';
 import { sizePod } from '../placement/sizing.ts';
 import { decide } from '../placement/solver.ts';
 import { parseClouds } from './catalog.ts';

@@ -1,5 +1,5 @@
 import type { Candidate, Decision, Offering, RejectReason, Rejection } from '../model/index.ts';
-import { formatComparable, formatCpu, formatQuantity, formatResources } from './quantity.ts';
+import { formatComparable, formatCpu, formatQuantity, formatResources } from '../model/quantity.ts';
 import { FEATURE_WORDS, type PodFeature } from './serverless-limits.ts';
 
 /** Words for a decision: one line a person reads in an Event, a log or the CLI. */

@@ -1,6 +1,6 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { CPU, InputError, MEMORY, type Resources } from '../model/index.ts';
-import { parseResourceList } from './quantity.ts';
+import { parseResourceList } from '../model/quantity.ts';
 
 /**
  * A pod's effective request, computed the way the scheduler computes it

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { editDistance, InputError, misspeltResource } from '../../../src/model/index.ts';
 import { effectivePodRequest } from '../../../src/placement/pod-request.ts';
-import { parseResourceList } from '../../../src/placement/quantity.ts';
+import { parseResourceList } from '../../../src/model/quantity.ts';
 
 function errorOf(fn: () => unknown): InputError {
   try {

@@ -3,7 +3,7 @@ import { nodeFor } from '../../../providers/local/node-object.ts';
 import { claimFor } from '../../../src/controller/claim.ts';
 import { type BerthObject, type Claim, GiB } from '../../../src/model/index.ts';
 import { nodeAllocatable } from '../../../src/placement/node-reserved.ts';
-import { parseQuantity } from '../../../src/placement/quantity.ts';
+import { parseQuantity } from '../../../src/model/quantity.ts';
 import { testOffering } from '../../fixtures/offering.ts';
 
 const berth: BerthObject = {

@@ -9,7 +9,7 @@ import {
   parseQuantity,
   parseResourceList,
   resourceUnit,
-} from '../../../src/placement/quantity.ts';
+} from '../../../src/model/quantity.ts';
 
 const cpu = (v: string | number) => parseQuantity(v, 'cpu');
 const mem = (v: string | number) => parseQuantity(v, 'memory');

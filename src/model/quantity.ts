@@ -1,12 +1,6 @@
-import {
-  ABSURD_AMOUNTS,
-  CPU,
-  EPHEMERAL_STORAGE,
-  InputError,
-  MEMORY,
-  misspeltResource,
-  type Resources,
-} from '../model/index.ts';
+import { InputError } from './errors.ts';
+import { ABSURD_AMOUNTS, misspeltResource } from './resource-names.ts';
+import { CPU, EPHEMERAL_STORAGE, MEMORY, type Resources } from './resources.ts';
 
 /**
  * Kubernetes quantities ("500m", "1.5Gi", "1e3") to and from the canonical
