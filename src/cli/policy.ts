@@ -7,7 +7,7 @@ import { KIND, parsePolicyDocuments } from '../../policies/validate.ts';
 import { InputError, type OnOffer, onOfferOf, type Policy } from '../model/index.ts';
 import { parseClouds, splitList } from './catalog.ts';
 import { readInput } from './manifests.ts';
-import { formatTable, printJson } from './output.ts';
+import { formatTable, parseOutputFormat, printJson } from './output.ts';
 
 /** `berth policy`: check PlacementPolicy files and look at the built-in presets. */
 
@@ -81,16 +81,30 @@ export function register(program: Command): void {
       '--region <regions>',
       'also check the policies against what the embedded catalog sells in these regions',
     )
-    .action((opts: { filename: string; cloud?: string; region?: string }) => {
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((opts: { filename: string; cloud?: string; region?: string; output: string }) => {
+      const format = parseOutputFormat(opts.output);
       const { text, source } = readInput(opts.filename);
       const policies = validatePolicies(text, source, opts, (line) => process.stderr.write(`${line}\n`));
-      for (const p of policies) process.stdout.write(`${KIND}/${p.name}: valid\n`);
+      if (format === 'json') printJson(policies.map((p) => ({ kind: KIND, name: p.name, valid: true })));
+      else for (const p of policies) process.stdout.write(`${KIND}/${p.name}: valid\n`);
     });
 
   policy
     .command('list')
     .description('List the built-in presets')
-    .action(() => {
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((opts: { output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      if (format === 'json') {
+        printJson(
+          presetNames().map((name) => {
+            const p = loadPreset(name);
+            return { name, capacityTypes: p.capacityTypes, clouds: p.clouds, summary: presetSummary(name) };
+          }),
+        );
+        return;
+      }
       const rows = presetNames().map((name) => {
         const p = loadPreset(name);
         return [name, p.capacityTypes.join(','), p.clouds.join(','), presetSummary(name)];
