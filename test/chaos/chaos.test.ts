@@ -115,10 +115,11 @@ const STARTUP_MS = 4_000;
 
 function expectClean(
   name: string,
-  result: { figures: Figures; problems: string[] },
+  result: { figures: Figures; problems: string[]; timings: Record<string, number> },
   extra: Record<string, string | number>,
 ) {
-  process.stderr.write(`${report(name, seed, result.figures, extra)}\n`);
+  const waits = Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, v.toFixed(1)]));
+  process.stderr.write(`${report(name, seed, result.figures, { ...extra, ...waits })}\n`);
   for (const p of result.problems) process.stderr.write(`[chaos] ${name}: ${p}\n`);
   expect(result.problems).toEqual([]);
 }
@@ -162,155 +163,174 @@ async function controllerKills(
   expect(kills).toBe(o.kills);
 }
 
+/**
+ * The controller-kill and leader scenarios run at the same time (each its own
+ * scheduler name, namespace and controllers; together they are a harsher
+ * load); the API server restart runs alone after them, since it hits everyone.
+ */
+const together = it.concurrent;
+
 describe(`chaos (${FULL ? 'full' : 'short'}; seed ${seed})`, () => {
-  it('controller killed with SIGKILL and restarted mid-burst, local provider: every pod bound once, nothing launched twice, nothing left', async () => {
-    await scenario('kills-local', (s, rng) =>
-      controllerKills(s, rng, { kills: SIZE.localKills, pods: SIZE.localPods, extraArgs: [] }),
-    );
-  });
+  together(
+    'controller killed with SIGKILL and restarted mid-burst, local provider: every pod bound once, nothing launched twice, nothing left',
+    async () => {
+      await scenario('kills-local', (s, rng) =>
+        controllerKills(s, rng, { kills: SIZE.localKills, pods: SIZE.localPods, extraArgs: [] }),
+      );
+    },
+  );
 
-  it('controller killed with SIGKILL and restarted mid-burst, AWS provider against moto: one machine per claim, none left running', async () => {
-    const moto = await startMotoServer();
-    const awsCluster = `chaos-${process.pid}`;
-    const sim = await startAwsSimulation({
-      kubeConfig: kc,
-      endpoint: moto.endpoint,
-      cluster: awsCluster,
-      registrarIntervalMs: 300,
-    });
-    try {
-      await scenario('kills-aws', (s, rng) => {
-        const c = sim.config;
-        const extraArgs = [
-          '--provider',
-          'aws',
-          '--cloud',
-          'aws',
-          '--region',
-          c.region,
-          '--aws-region',
-          c.region,
-          '--aws-endpoint',
-          moto.endpoint,
-          '--aws-cluster-name',
-          awsCluster,
-          '--aws-subnets',
-          Object.entries(c.subnets)
-            .map(([zone, id]) => `${zone}=${id}`)
-            .join(','),
-          '--aws-security-groups',
-          c.securityGroupIds.join(','),
-          '--aws-ami',
-          Object.entries(c.amiIds ?? {})
-            .map(([arch, id]) => `${arch}=${id}`)
-            .join(','),
-          '--aws-instance-profile',
-          c.instanceProfile ?? '',
-          '--aws-interruption-queue',
-          c.interruptionQueueUrl ?? '',
-        ];
-        const env = {
-          AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-          AWS_EC2_METADATA_DISABLED: 'true',
-        };
-        const machines = async () => {
-          const out = await sim.ec2.send(
-            new DescribeInstancesCommand({ Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [awsCluster] }] }),
-          );
-          const all = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-          const perClaim = new Map<string, number>();
-          for (const i of all) {
-            const claim = tagMap(i.Tags)[TAG_CLAIM_ID] ?? `untagged ${i.InstanceId}`;
-            perClaim.set(claim, (perClaim.get(claim) ?? 0) + 1);
-          }
-          const running = all
-            .filter((i) => !['shutting-down', 'terminated'].includes(i.State?.Name ?? ''))
-            .map((i) => i.InstanceId ?? '');
-          return { perClaim, running };
-        };
-        return controllerKills(s, rng, {
-          kills: SIZE.awsKills,
-          pods: SIZE.awsPods,
-          extraArgs,
-          env,
-          machines,
-        });
+  together(
+    'controller killed with SIGKILL and restarted mid-burst, AWS provider against moto: one machine per claim, none left running',
+    async () => {
+      const moto = await startMotoServer();
+      const awsCluster = `chaos-${process.pid}`;
+      const sim = await startAwsSimulation({
+        kubeConfig: kc,
+        endpoint: moto.endpoint,
+        cluster: awsCluster,
+        registrarIntervalMs: 300,
       });
-    } finally {
-      await sim.stop();
-      await moto.stop();
-    }
-  });
-
-  it('leader failover: the leader of two replicas is killed mid-burst; the standby takes over within the lease', async () => {
-    await scenario('leader', async (s, rng) => {
-      const leases = kc.makeApiClient(CoordinationV1Api);
-      const lease = { namespace: s.namespace, name: 'berth-controller' };
-      const plan = Array.from({ length: SIZE.leaderKills }, () => ({
-        leadMs: Math.round(rng.between(2_000, 5_000)),
-        downMs: Math.round(rng.between(0, 3_000)),
-      }));
-      const work = planWorkload(rng, {
-        pods: SIZE.leaderPods,
-        spreadMs: plan.reduce((t, k) => t + k.leadMs + LEASE_SECONDS * 1000, 0) * 0.7,
-        runForS: SIZE.runForS,
-      });
-      let n = 0;
-      const start = () => {
-        const p = spawnBerth(
-          [...runArgs(s), '--lease-namespace', lease.namespace, '--lease-name', lease.name],
-          join(s.logDir, `berth-${n++}.log`),
-        );
-        s.processes.push(p);
-        return p;
-      };
-      const replicas: BerthProcess[] = [start(), start()];
-      /** The live replica holding the lease (identities are host_pid_random). */
-      const holder = async (): Promise<BerthProcess | undefined> => {
-        const l = await leases.readNamespacedLease(lease).catch(() => undefined);
-        const pid = Number(/_(\d+)_[0-9a-f]+$/.exec(l?.spec?.holderIdentity ?? '')?.[1]);
-        return replicas.find((r) => r.pid === pid && r.alive);
-      };
-      const waitHolder = async (timeoutMs: number): Promise<BerthProcess> => {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const h = await holder();
-          if (h) return h;
-          if (Date.now() > deadline)
-            throw new Error(`no replica took the lease within ${timeoutMs / 1000} s`);
-          await sleep(100);
-        }
-      };
-      const takeovers: number[] = [];
-      const chaos = async () => {
-        let leader = await waitHolder(60_000);
-        for (const k of plan) {
-          await sleep(k.leadMs);
-          await leader.kill();
-          const killedAt = Date.now();
-          const slot = replicas.indexOf(leader);
-          const restart = sleep(k.downMs).then(() => {
-            replicas[slot] = start();
+      try {
+        await scenario('kills-aws', (s, rng) => {
+          const c = sim.config;
+          const extraArgs = [
+            '--provider',
+            'aws',
+            '--cloud',
+            'aws',
+            '--region',
+            c.region,
+            '--aws-region',
+            c.region,
+            '--aws-endpoint',
+            moto.endpoint,
+            '--aws-cluster-name',
+            awsCluster,
+            '--aws-subnets',
+            Object.entries(c.subnets)
+              .map(([zone, id]) => `${zone}=${id}`)
+              .join(','),
+            '--aws-security-groups',
+            c.securityGroupIds.join(','),
+            '--aws-ami',
+            Object.entries(c.amiIds ?? {})
+              .map(([arch, id]) => `${arch}=${id}`)
+              .join(','),
+            '--aws-instance-profile',
+            c.instanceProfile ?? '',
+            '--aws-interruption-queue',
+            c.interruptionQueueUrl ?? '',
+          ];
+          const env = {
+            AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+            AWS_EC2_METADATA_DISABLED: 'true',
+          };
+          const machines = async () => {
+            const out = await sim.ec2.send(
+              new DescribeInstancesCommand({
+                Filters: [{ Name: `tag:${TAG_CLUSTER}`, Values: [awsCluster] }],
+              }),
+            );
+            const all = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+            const perClaim = new Map<string, number>();
+            for (const i of all) {
+              const claim = tagMap(i.Tags)[TAG_CLAIM_ID] ?? `untagged ${i.InstanceId}`;
+              perClaim.set(claim, (perClaim.get(claim) ?? 0) + 1);
+            }
+            const running = all
+              .filter((i) => !['shutting-down', 'terminated'].includes(i.State?.Name ?? ''))
+              .map((i) => i.InstanceId ?? '');
+            return { perClaim, running };
+          };
+          return controllerKills(s, rng, {
+            kills: SIZE.awsKills,
+            pods: SIZE.awsPods,
+            extraArgs,
+            env,
+            machines,
           });
-          leader = await waitHolder((LEASE_SECONDS + LEASE_RETRY_SECONDS) * 1000 + 10_000);
-          takeovers.push((Date.now() - killedAt) / 1000);
-          await restart;
-        }
-      };
-      await Promise.all([chaos(), submitWorkload(kc, s.namespace, s.schedulerName, work)]);
-      const result = await finishScenario(kc, s, { expectedPods: SIZE.leaderPods });
-      const worst = Math.max(...takeovers);
-      expectClean(s.name, result, {
-        'leader-kills': takeovers.length,
-        'takeover-seconds': takeovers.map((t) => t.toFixed(1)).join(','),
-        'lease-seconds': LEASE_SECONDS,
+        });
+      } finally {
+        await sim.stop();
+        await moto.stop();
+      }
+    },
+  );
+
+  together(
+    'leader failover: the leader of two replicas is killed mid-burst; the standby takes over within the lease',
+    async () => {
+      await scenario('leader', async (s, rng) => {
+        const leases = kc.makeApiClient(CoordinationV1Api);
+        const lease = { namespace: s.namespace, name: 'berth-controller' };
+        const plan = Array.from({ length: SIZE.leaderKills }, () => ({
+          leadMs: Math.round(rng.between(2_000, 5_000)),
+          downMs: Math.round(rng.between(0, 3_000)),
+        }));
+        const work = planWorkload(rng, {
+          pods: SIZE.leaderPods,
+          spreadMs: plan.reduce((t, k) => t + k.leadMs + LEASE_SECONDS * 1000, 0) * 0.7,
+          runForS: SIZE.runForS,
+        });
+        let n = 0;
+        const start = () => {
+          const p = spawnBerth(
+            [...runArgs(s), '--lease-namespace', lease.namespace, '--lease-name', lease.name],
+            join(s.logDir, `berth-${n++}.log`),
+          );
+          s.processes.push(p);
+          return p;
+        };
+        const replicas: BerthProcess[] = [start(), start()];
+        /** The live replica holding the lease (identities are host_pid_random). */
+        const holder = async (): Promise<BerthProcess | undefined> => {
+          const l = await leases.readNamespacedLease(lease).catch(() => undefined);
+          const pid = Number(/_(\d+)_[0-9a-f]+$/.exec(l?.spec?.holderIdentity ?? '')?.[1]);
+          return replicas.find((r) => r.pid === pid && r.alive);
+        };
+        const waitHolder = async (timeoutMs: number): Promise<BerthProcess> => {
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const h = await holder();
+            if (h) return h;
+            if (replicas.every((r) => !r.alive)) throw new Error('every replica exited; see their logs');
+            if (Date.now() > deadline)
+              throw new Error(`no replica took the lease within ${timeoutMs / 1000} s`);
+            await sleep(100);
+          }
+        };
+        const takeovers: number[] = [];
+        const chaos = async () => {
+          let leader = await waitHolder(60_000);
+          for (const k of plan) {
+            await sleep(k.leadMs);
+            await leader.kill();
+            const killedAt = Date.now();
+            const slot = replicas.indexOf(leader);
+            const restart = sleep(k.downMs).then(() => {
+              replicas[slot] = start();
+            });
+            leader = await waitHolder((LEASE_SECONDS + LEASE_RETRY_SECONDS) * 1000 + 10_000);
+            takeovers.push((Date.now() - killedAt) / 1000);
+            await restart;
+          }
+        };
+        await Promise.all([chaos(), submitWorkload(kc, s.namespace, s.schedulerName, work)]);
+        const result = await finishScenario(kc, s, { expectedPods: SIZE.leaderPods });
+        const worst = Math.max(...takeovers);
+        expectClean(s.name, result, {
+          'leader-kills': takeovers.length,
+          'takeover-seconds': takeovers.map((t) => t.toFixed(1)).join(','),
+          'lease-seconds': LEASE_SECONDS,
+        });
+        expect(takeovers).toHaveLength(SIZE.leaderKills);
+        // The standby may take the lease once it has not been renewed for the lease duration; it looks every retry interval.
+        expect(worst).toBeLessThanOrEqual(LEASE_SECONDS + LEASE_RETRY_SECONDS + 1);
       });
-      expect(takeovers).toHaveLength(SIZE.leaderKills);
-      // The standby may take the lease once it has not been renewed for the lease duration; it looks every retry interval.
-      expect(worst).toBeLessThanOrEqual(LEASE_SECONDS + LEASE_RETRY_SECONDS + 1);
-    });
-  });
+    },
+  );
 
   it('API server killed with SIGKILL mid-burst and restarted: the controller acts within 3 s of it being ready', async () => {
     await scenario('apiserver', async (s, rng) => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { BERTH_PLURAL, type BerthObject, GROUP, LABEL_CLUSTER } from '../../src/model/index.ts';
+import { BERTH_PLURAL, type BerthObject, FINALIZER, GROUP, LABEL_CLUSTER } from '../../src/model/index.ts';
 import { freshNamespace } from '../integration/helpers.ts';
 import { type BerthProcess, sleep } from './berth-process.ts';
 import { type Recorder, startRecorder } from './recorder.ts';
@@ -61,7 +61,7 @@ export async function finishScenario(
   kc: KubeConfig,
   s: Scenario,
   o: FinishOptions,
-): Promise<{ figures: Figures; problems: string[] }> {
+): Promise<{ figures: Figures; problems: string[]; timings: Record<string, number> }> {
   const core = kc.makeApiClient(CoreV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -87,6 +87,8 @@ export async function finishScenario(
     }
   };
 
+  const timings = { drainSeconds: 0, teardownSeconds: 0, releaseSeconds: 0 };
+  const drained = Date.now();
   // Finished: every pod ended, and the Job controller (which may lag after an API server restart) agrees.
   await until(async () => {
     const pods = (await core.listNamespacedPod({ namespace: ns })).items;
@@ -99,6 +101,8 @@ export async function finishScenario(
       jobs.every((j) => j.status?.conditions?.some(ended))
     );
   }, o.drainTimeoutMs ?? 120_000);
+  timings.drainSeconds = (Date.now() - drained) / 1000;
+  const tornDown = Date.now();
   await until(
     async () =>
       (await nodes()).length === 0 &&
@@ -107,6 +111,7 @@ export async function finishScenario(
     60_000,
   );
   const machines = o.machines ? await o.machines() : undefined;
+  timings.teardownSeconds = (Date.now() - tornDown) / 1000;
   const end: EndState = {
     nodesLeft: await nodes(),
     berthsLeft: [],
@@ -119,16 +124,23 @@ export async function finishScenario(
     ...(machines ? { machinesPerClaim: machines.perClaim, machinesLeft: machines.running } : {}),
   };
 
-  // Pods gone: every Berth must let go of its finalizer and disappear.
+  // Pods gone: every Berth must let go of its finalizer (the garbage collector then removes it).
+  const released = Date.now();
   await batch.deleteCollectionNamespacedJob({ namespace: ns, propagationPolicy: 'Background' });
   await core.deleteCollectionNamespacedPod({ namespace: ns });
-  await until(async () => (await berths()).length === 0, 60_000);
-  end.berthsLeft = (await berths()).map(
+  const holding = async () => (await berths()).filter((b) => b.metadata.finalizers?.includes(FINALIZER));
+  await until(
+    async () =>
+      (await core.listNamespacedPod({ namespace: ns })).items.length === 0 && (await holding()).length === 0,
+    60_000,
+  );
+  end.berthsLeft = (await holding()).map(
     (b) => `${b.metadata.namespace}/${b.metadata.name} (${b.status?.phase})`,
   );
-  // Let the watch catch up with the deletions before judging.
+  timings.releaseSeconds = (Date.now() - released) / 1000;
+  // Let the watch catch up before judging.
   await sleep(1000);
-  return judge(s.recorder.seen, end);
+  return { ...judge(s.recorder.seen, end), timings };
 }
 
 /** Kills whatever controllers are left and stops the watch. */

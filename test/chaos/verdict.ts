@@ -4,7 +4,7 @@ import type { Observations } from './recorder.ts';
 export interface EndState {
   /** Nodes of the installation still there after the bounded wait. */
   nodesLeft: string[];
-  /** Berths still there after their pods were deleted and the bounded wait. */
+  /** Berths still holding berth's finalizer after their pods were deleted and the bounded wait. */
   berthsLeft: string[];
   jobs: { name: string; completions: number; succeeded: number; failed: number }[];
   /** AWS: machines per claim in the cloud, terminated ones included; local: from the Nodes seen. */
@@ -83,12 +83,10 @@ export function judge(seen: Observations, end: EndState): { figures: Figures; pr
     if (!b.phases.has('Terminated')) {
       stuck += 1;
       problems.push(`${who} never reached Terminated (saw ${[...b.phases].join(', ') || 'no phase'})`);
-    } else if (!b.deleted) {
-      stuck += 1;
-      problems.push(`${who} was not removed after its pod was gone`);
     }
   }
-  for (const b of end.berthsLeft) problems.push(`Berth ${b} is still there at the end`);
+  for (const b of end.berthsLeft)
+    problems.push(`Berth ${b} still holds its finalizer after its pod was gone`);
 
   let failedJobs = 0;
   for (const j of end.jobs) {
@@ -106,7 +104,7 @@ export function judge(seen: Observations, end: EndState): { figures: Figures; pr
       doubleLaunches,
       leakedNodes: end.nodesLeft.length,
       leakedMachines: end.machinesLeft?.length ?? 0,
-      stuckBerths: Math.max(stuck, end.berthsLeft.length),
+      stuckBerths: stuck + end.berthsLeft.length,
       failedPods,
       failedJobs,
     },

@@ -67,7 +67,7 @@ describe('chaos verdict', () => {
     expect(figures).toMatchObject({
       leakedNodes: 1,
       leakedMachines: 1,
-      stuckBerths: 1,
+      stuckBerths: 2,
       failedPods: 1,
       failedJobs: 1,
     });
@@ -76,7 +76,7 @@ describe('chaos verdict', () => {
       'node n9 was left behind',
       'machine i-1 was left running',
       'Berth ns/a (b1) never reached Terminated (saw Bound)',
-      'Berth ns/x (Bound) is still there at the end',
+      'Berth ns/x (Bound) still holds its finalizer after its pod was gone',
       'Job j: 1/2 succeeded, 1 failed',
     ]);
   });
