@@ -17,7 +17,7 @@ import {
   GROUP,
   POLICY_PLURAL,
 } from '../model/index.ts';
-import { startRuntime } from '../server/runtime.ts';
+import { startRuntime } from '../runtime/runtime.ts';
 import { progressPrinter } from './cluster.ts';
 
 /** One Job of the demo workload: what a team would really submit. */

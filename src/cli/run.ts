@@ -211,7 +211,7 @@ export function register(program: Command): void {
     });
     // Loaded once the checks pass: the runtime and the AWS SDK take seconds to load, the checks must not wait on them.
     const [{ startRuntime }, { installCrds }, { createAwsPricingAdapter }] = await Promise.all([
-      import('../server/runtime.ts'),
+      import('../runtime/runtime.ts'),
       import('../kube/crds.ts'),
       import('../../pricing/aws/adapter.ts'),
     ]);

@@ -11,7 +11,7 @@ import {
   onOfferOf,
   POLICY_CONDITION_VALID,
 } from '../model/index.ts';
-import type { Metrics } from '../server/metrics.ts';
+import type { ControllerMetrics } from './metrics.ts';
 import { nodeNameFor } from './claim.ts';
 import { runningTotals } from './gauges.ts';
 import { isTerminal } from './next-step.ts';
@@ -30,7 +30,7 @@ export interface ControllerConfig {
   offerings: readonly Offering[];
   policies: PolicySource;
   log: Logger;
-  metrics: Metrics;
+  metrics: ControllerMetrics;
   schedulerName?: string;
   defaultPolicy?: string;
   concurrency?: number;

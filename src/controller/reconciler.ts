@@ -19,7 +19,7 @@ import {
   type NodeProvider,
   type Policy,
 } from '../model/index.ts';
-import type { Metrics } from '../server/metrics.ts';
+import type { ControllerMetrics } from './metrics.ts';
 import { claimFor, nodeNameFor } from './claim.ts';
 import { type Step, isTerminal, nextStep } from './next-step.ts';
 import type { PlacementEngine } from '../placement/engine.ts';
@@ -41,7 +41,7 @@ export interface ReconcilerDeps {
   engine: PlacementEngine;
   unavailable: UnavailableOfferings;
   resolvePolicy: (pod: V1Pod) => Policy;
-  metrics: Metrics;
+  metrics: ControllerMetrics;
   log: Logger;
   /** Queue the key again after a delay (timeouts, waiting on a launch). */
   requeueAfter: (key: string, ms: number) => void;

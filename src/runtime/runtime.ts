@@ -28,8 +28,8 @@ import {
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { withinReach } from '../placement/reach.ts';
-import { startHttpServer } from './http.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { startHttpServer } from '../server/http.ts';
+import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 export interface RuntimeOptions {
   kubeConfig: KubeConfig;

@@ -12,7 +12,7 @@ import {
   startAwsSimulation,
 } from '../../providers/aws/simulation.ts';
 import { LABEL_POD_UID, type BerthObject } from '../../src/model/index.ts';
-import { type Runtime, startRuntime } from '../../src/server/runtime.ts';
+import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, ensureCrds, getBerth, kc, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';

@@ -3,7 +3,7 @@ import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node
 import { pino } from 'pino';
 import { installCrds } from '../../src/kube/crds.ts';
 import { BERTH_PLURAL, type BerthObject, GROUP } from '../../src/model/index.ts';
-import { type Runtime, type RuntimeOptions, startRuntime } from '../../src/server/runtime.ts';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../../src/runtime/runtime.ts';
 import { kubeConfig, waitFor } from './helpers.ts';
 
 export { berthPod } from '../fixtures/berth-pod.ts';

@@ -11,7 +11,7 @@ import {
   TAINT_DEDICATED,
 } from '../../src/model/index.ts';
 import { rootVolumePricePerHour } from '../../src/placement/root-volume.ts';
-import type { Runtime } from '../../src/server/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, getBerth, kc, nodeExists, startBerth, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/server/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, nodeExists, startBerth, waitBerth } from './berth-harness.ts';
 import { freshNamespace } from './helpers.ts';
 

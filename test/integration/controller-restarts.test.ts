@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LABEL_POD_UID } from '../../src/model/index.ts';
-import type { Runtime } from '../../src/server/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, nodeExists, startBerth, uniq, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
 

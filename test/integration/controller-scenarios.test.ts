@@ -1,7 +1,7 @@
 import { BatchV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_POD_UID } from '../../src/model/index.ts';
-import type { Runtime } from '../../src/server/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, getBerth, kc, nodeExists, startBerth, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
 

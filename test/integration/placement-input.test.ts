@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { nodeNameFor } from '../../src/controller/claim.ts';
 import { ANNOTATION_POLICY, GROUP, LABEL_POD_UID, POLICY_PLURAL } from '../../src/model/index.ts';
-import type { Runtime } from '../../src/server/runtime.ts';
+import type { Runtime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, getBerth, kc, startBerth, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, waitFor } from './helpers.ts';
 

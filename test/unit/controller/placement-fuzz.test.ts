@@ -12,7 +12,7 @@ import {
   type OnOffer,
   type PolicySpec,
 } from '../../../src/model/index.ts';
-import { builtInPolicies } from '../../../src/server/runtime.ts';
+import { builtInPolicies } from '../../../src/runtime/runtime.ts';
 
 /**
  * Generated pods and policies, valid and not (wrong types, missing fields,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE, validCondition } from '../../../src/controller/policy-status.ts';
 import { onOfferOf } from '../../../src/model/index.ts';
-import { builtInPolicies } from '../../../src/server/runtime.ts';
+import { builtInPolicies } from '../../../src/runtime/runtime.ts';
 import { testOffering } from '../../fixtures/offering.ts';
 
 const at = () => '2026-11-24T00:00:00.000Z';

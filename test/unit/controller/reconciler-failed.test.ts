@@ -16,7 +16,7 @@ import {
   type PolicySpec,
 } from '../../../src/model/index.ts';
 import { createMetrics } from '../../../src/server/metrics.ts';
-import { builtInPolicies } from '../../../src/server/runtime.ts';
+import { builtInPolicies } from '../../../src/runtime/runtime.ts';
 import { testOffering } from '../../fixtures/offering.ts';
 
 /**
