@@ -12,7 +12,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   type Arch,
   type AwsProviderConfig,
+  awsErrorCode,
   CapacityError,
+  classifyAwsError,
+  classifyEc2Error,
   type Claim,
   type Instance,
   type InterruptionNotice,
@@ -23,12 +26,11 @@ import {
   type NodeProvider,
   type Reach,
 } from '../../src/model/index.ts';
-import { ec2Client, sqsClient } from './clients.ts';
+import type { AwsRetryPolicy } from '../../src/model/aws-retry.ts';
+import { ec2Client, ec2LaunchClient, sqsClient } from './clients.ts';
 import { validateAwsConfig } from './config.ts';
-import { awsErrorCode, classifyAwsError, classifyEc2Error } from './errors.ts';
 import { startInterruptionQueue, type InterruptionQueue } from './interruption-queue.ts';
 import { runInstancesInput, subnetsFor } from './launch-request.ts';
-import type { RetryPolicy } from './retry.ts';
 import {
   instanceFromEc2,
   ec2InstanceIdOf,
@@ -46,8 +48,8 @@ export interface AwsProviderOptions {
   installation?: string;
   /** Default: the SDK's chain. */
   credentials?: EC2ClientConfig['credentials'];
-  /** Retries of throttled and transient calls. */
-  retry?: RetryPolicy;
+  /** Retries of throttled and transient calls (RunInstances: throttled only). */
+  retry?: Partial<AwsRetryPolicy>;
   /** Long-poll wait on the interruption queue, seconds (SQS allows up to 20). Default 20. */
   interruptionWaitSeconds?: number;
   /** Where background trouble is reported (a bad queue message, a failed poll). Default: stderr. */
@@ -93,16 +95,21 @@ function launched(claim: Claim, i: Ec2Instance, zone: string): Instance {
 /**
  * EC2 machines in the configured region, in the zones it has a subnet in, of
  * the architectures it has an image for (a launch template may carry either).
- * Fargate is not launched by this provider.
+ * Fargate is not launched by this provider. What a partial configuration
+ * (`berth quote` without the --aws-* flags) leaves open is not narrowed.
  */
-export function awsReach(config: AwsProviderConfig): Reach {
-  const archs: Arch[] = config.launchTemplate
-    ? ['amd64', 'arm64']
-    : (['amd64', 'arm64'] as const).filter((a) => config.amiIds?.[a] !== undefined);
+export function awsReach(
+  config: Pick<AwsProviderConfig, 'region' | 'launchTemplate' | 'amiIds'> & {
+    subnets?: AwsProviderConfig['subnets'];
+  },
+): Reach {
+  const imaged = (['amd64', 'arm64'] as const).filter((a) => config.amiIds?.[a] !== undefined);
+  const archs: Arch[] = config.launchTemplate || imaged.length === 0 ? ['amd64', 'arm64'] : imaged;
+  const zones = Object.keys(config.subnets ?? {});
   return {
     cloud: 'aws',
     regions: [config.region],
-    zones: Object.keys(config.subnets),
+    ...(zones.length > 0 ? { zones } : {}),
     capacityTypes: ['on-demand', 'spot'],
     serverless: [],
     archs,
@@ -119,6 +126,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     ...(options.retry ? { retry: options.retry } : {}),
   };
   const ec2 = ec2Client(clientOptions);
+  const launcher = ec2LaunchClient(clientOptions);
   const warn =
     options.onWarning ??
     ((message: string, fields?: Record<string, unknown>) =>
@@ -199,7 +207,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     for (const subnet of subnetsFor(o, config.subnets)) {
       signal.throwIfAborted();
       try {
-        const out = await ec2.send(
+        const out = await launcher.send(
           new RunInstancesCommand(runInstancesInput(claim, config, owner, subnet, data)),
           {
             abortSignal: signal,
@@ -313,6 +321,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
       queue = undefined;
       await q?.stop();
       sqs?.destroy();
+      launcher.destroy();
       ec2.destroy();
     },
   };

@@ -152,7 +152,23 @@ function checkPodSpec(spec: unknown, path: string): string[] {
   return problems;
 }
 
-function extractOne(value: unknown, where: string, out: ManifestPod[], problems: string[]): void {
+/** Workload objects found in manifests, and the objects that run no pod (a note, not an error). */
+export interface Workloads {
+  pods: ManifestPod[];
+  /** e.g. `Service/web (quote.yaml document 3)`. */
+  skipped: string[];
+}
+
+/** Pods a workload runs at once: its replicas (a Job: its parallelism), 1 when unset. */
+function replicasOf(kind: string, value: Record<string, unknown>): number {
+  let spec: unknown = value.spec;
+  if (kind === 'CronJob') spec = isMap(spec) && isMap(spec.jobTemplate) ? spec.jobTemplate.spec : undefined;
+  if (!isMap(spec) || kind === 'Pod' || kind === 'PodTemplate') return 1;
+  const n = kind === 'Job' || kind === 'CronJob' ? spec.parallelism : spec.replicas;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : 1;
+}
+
+function extractOne(value: unknown, where: string, out: Workloads, problems: string[]): void {
   if (!isMap(value)) {
     problems.push(`${where}: expected a Kubernetes object, got ${show(value)}`);
     return;
@@ -180,9 +196,8 @@ function extractOne(value: unknown, where: string, out: ManifestPod[], problems:
   }
   const path = POD_SPEC_PATH[kind];
   if (!path) {
-    problems.push(
-      `${where}: ${object}: kind ${kind} has no pod template (expected one of ${Object.keys(POD_SPEC_PATH).join(', ')})`,
-    );
+    // `helm template` output holds Services, ConfigMaps and the like: they run no pod.
+    out.skipped.push(`${object} (${where})`);
     return;
   }
   let spec: unknown = value;
@@ -196,10 +211,11 @@ function extractOne(value: unknown, where: string, out: ManifestPod[], problems:
   let template: unknown = value;
   for (const key of path.slice(0, -1)) template = isMap(template) ? template[key] : undefined;
   const templateMeta = isMap(template) && kind !== 'Pod' ? template.metadata : undefined;
-  out.push({
+  out.pods.push({
     where,
     kind,
     name,
+    replicas: replicasOf(kind, value),
     namespace: typeof metadata.namespace === 'string' ? metadata.namespace : 'default',
     object,
     specPath,
@@ -212,12 +228,12 @@ function extractOne(value: unknown, where: string, out: ManifestPod[], problems:
 }
 
 /**
- * Every pod the manifests would run, in file order. Throws one InputError
- * listing every problem, e.g. `pods.yaml document 2: ConfigMap/settings:
- * kind ConfigMap has no pod template (...)`.
+ * Every workload the manifests hold, in file order, and what runs no pod.
+ * Throws one InputError listing every problem, e.g. `pods.yaml document 2:
+ * Pod/web: spec.containers[0].resources.requests.cpu: ...`.
  */
-export function extractPods(text: string, source: string): ManifestPod[] {
-  const pods: ManifestPod[] = [];
+export function extractWorkloads(text: string, source: string): Workloads {
+  const found: Workloads = { pods: [], skipped: [] };
   const problems: string[] = [];
   let objects = 0;
   for (const { where, value, errors } of parseYamlDocuments(text, source)) {
@@ -227,7 +243,7 @@ export function extractPods(text: string, source: string): ManifestPod[] {
     }
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing ---
     objects++;
-    extractOne(value, where, pods, problems);
+    extractOne(value, where, found, problems);
   }
   if (problems.length === 0 && objects === 0) {
     throw new InputError('no Kubernetes objects found (the file is empty)', { source });
@@ -236,5 +252,16 @@ export function extractPods(text: string, source: string): ManifestPod[] {
     const head = `${problems.length} problem${problems.length === 1 ? '' : 's'} found`;
     throw new InputError(`${head}:\n  ${problems.join('\n  ')}`, { source });
   }
-  return pods;
+  if (found.pods.length === 0) {
+    throw new InputError(
+      `no workload to quote (expected one of ${Object.keys(POD_SPEC_PATH).join(', ')}); found only ${found.skipped.join(', ')}`,
+      { source },
+    );
+  }
+  return found;
+}
+
+/** The workloads' pods alone (see extractWorkloads). */
+export function extractPods(text: string, source: string): ManifestPod[] {
+  return extractWorkloads(text, source).pods;
 }

@@ -1,54 +1,105 @@
-import type { Command } from 'commander';
+import type { V1PodSpec } from '@kubernetes/client-node';
+import { type Command, Option } from 'commander';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
+import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset, presetNames } from '../../policies/presets.ts';
 import { parsePolicyDocuments } from '../../policies/validate.ts';
+import { awsReach } from '../../providers/aws/provider.ts';
+import { localReach } from '../../providers/local/provider.ts';
 import {
   ANNOTATION_POLICY,
   type Candidate,
   type Cloud,
+  CLOUDS,
   InputError,
   type ManifestPod,
   type Offering,
-  type OfferingIndex,
   type PodQuote,
   type Policy,
+  type PriceMultipliers,
+  type Reach,
 } from '../model/index.ts';
+import { PlacementEngine } from '../placement/engine.ts';
 import { describeOffering, formatPrice } from '../placement/explain.ts';
-import { nodeAllocatable } from '../placement/node-reserved.ts';
-import { buildIndex } from '../placement/offering-index.ts';
 import { formatResources } from '../model/quantity.ts';
-import { sizePod } from '../placement/sizing.ts';
-import { decide } from '../placement/solver.ts';
+import { withinReach } from '../placement/reach.ts';
+import { type AwsFlags, addAwsFlags, parseAmis, parseLaunchTemplate, parseSubnets } from './aws-flags.ts';
 import { parseClouds } from './catalog.ts';
-import { extractPods, readInput } from './manifests.ts';
+import { extractWorkloads, readInput } from './manifests.ts';
 import { formatTable, parseOutputFormat, printJson } from './output.ts';
+import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
 
 /**
- * `berth quote`: what berth would buy for each pod in some manifests, and why,
- * from the embedded catalog, without a cluster.
+ * `berth quote`: what berth would buy for each pod in some manifests, and
+ * why, without a cluster. By default it decides exactly as `berth run` with
+ * the same flags would: the same catalog for the same cloud and region, the
+ * same provider reach, price multipliers and DaemonSets, through the same
+ * engine. `--anywhere` ranks every cloud and region instead.
  */
 
+/** What a quote decides with, printed in its header so a reader knows what it predicts. */
+export interface QuoteSetup {
+  /** `berth run` flags it mirrors, e.g. `--provider local --cloud aws --region us-east-1`; absent with --anywhere. */
+  runFlags?: string;
+  offerings: number;
+  /** Offerings of the catalog the provider can't launch, left out. */
+  outOfReach: number;
+  prices: 'embedded' | 'live';
+  multipliers: boolean;
+  daemonSets: number;
+  defaultPolicy: string;
+}
+
 /**
- * The embedded catalog indexed for the asked clouds and regions; live
- * offerings, when given, replace the embedded ones of their cloud and region.
+ * The offerings `berth run` would decide among: the catalog for its cloud and
+ * region (live offerings, when given, replace the embedded ones of their
+ * cloud and region), discounted, inside the provider's reach.
  */
-export function quoteIndex(
+export function runOfferings(o: {
+  cloud: Cloud;
+  region: string;
+  reach: Reach;
+  multipliers?: PriceMultipliers;
+  live?: readonly Offering[];
+}): { offerings: Offering[]; outOfReach: number } {
+  const catalog = loadCatalog({
+    clouds: [o.cloud],
+    regions: [o.region],
+    capacityTypes: o.reach.capacityTypes,
+    serverless: o.reach.serverless,
+  });
+  const all = withLive(applyMultipliers(catalog.offerings, o.multipliers), o.live ?? []);
+  const r = withinReach(all, o.reach);
+  if (r.offerings.length === 0) {
+    throw new InputError(
+      all.length === 0
+        ? `the embedded catalog has no offerings for ${o.cloud} ${o.region}: price it live with --live-prices, or pick a region the catalog has (berth catalog info lists them)`
+        : `none of the ${all.length} offerings for ${o.cloud} ${o.region} is one the provider can launch`,
+      { field: '--region' },
+    );
+  }
+  return { offerings: r.offerings, outOfReach: all.length - r.offerings.length };
+}
+
+/** Every cloud and region of the embedded catalog (`--anywhere`), with live offerings where given. */
+export function anywhereOfferings(
   clouds?: readonly Cloud[],
   regions?: readonly string[],
   live: readonly Offering[] = [],
-): OfferingIndex {
+  multipliers?: PriceMultipliers,
+): Offering[] {
   const catalog = loadCatalog({
     ...(clouds ? { clouds } : {}),
     ...(regions ? { regions } : {}),
   });
-  const offerings = withLive(catalog.offerings, live);
+  const offerings = withLive(applyMultipliers(catalog.offerings, multipliers), live);
   if (offerings.length === 0) {
     const where = regions ? `region ${regions.join(', ')}` : 'the catalog';
     throw new InputError(`no offerings in ${where}${clouds ? ` for ${clouds.join(', ')}` : ''}`, {
       field: '--region',
     });
   }
-  return buildIndex(offerings, nodeAllocatable);
+  return offerings;
 }
 
 export function withLive(embedded: readonly Offering[], live: readonly Offering[]): Offering[] {
@@ -65,6 +116,7 @@ export async function liveAwsOfferings(o: {
   region: string;
   pricingEndpoint?: string;
   ec2Endpoint?: string;
+  multipliers?: PriceMultipliers;
   timeoutMs?: number;
   warn?: (message: string) => void;
 }): Promise<Offering[]> {
@@ -75,6 +127,7 @@ export async function liveAwsOfferings(o: {
     region: o.region,
     ...(o.pricingEndpoint ? { pricingEndpoint: o.pricingEndpoint } : {}),
     ...(o.ec2Endpoint ? { ec2Endpoint: o.ec2Endpoint } : {}),
+    ...(o.multipliers ? { multipliers: o.multipliers } : {}),
     onWarning: warn,
   });
   try {
@@ -112,10 +165,14 @@ export function policyFromFlag(flag: string): Policy {
  * The flag wins, then the pod's `berth.dev/policy` annotation (a preset: quote
  * can't read a cluster's PlacementPolicies), then the default preset.
  */
-export function policyFor(pod: ManifestPod, flagPolicy: Policy | undefined): Policy {
+export function policyFor(
+  pod: ManifestPod,
+  flagPolicy: Policy | undefined,
+  defaultPolicy = 'default',
+): Policy {
   if (flagPolicy) return flagPolicy;
   const named = pod.annotations[ANNOTATION_POLICY];
-  if (named === undefined) return loadPreset('default');
+  if (named === undefined) return loadPreset(defaultPolicy);
   if (!presetNames().includes(named)) {
     throw new InputError(
       `"${named}" is not a built-in preset (expected one of: ${presetNames().join(', ')}); quote can't read a cluster's PlacementPolicies, so pass --policy FILE`,
@@ -125,35 +182,51 @@ export function policyFor(pod: ManifestPod, flagPolicy: Policy | undefined): Pol
   return loadPreset(named);
 }
 
-/** Quotes pods against an index, each under its own policy (same order as the pods). */
+/** Quotes pods with the engine, each under its own policy (same order as the pods). */
 export function quotePods(
   pods: readonly ManifestPod[],
   policies: readonly Policy[],
-  index: OfferingIndex,
+  engine: PlacementEngine,
+  daemonSets: readonly V1PodSpec[] = [],
 ): PodQuote[] {
   return pods.map((pod, i) => {
     const policy = policies[i] ?? loadPreset('default');
-    const sizing = sizePod({ spec: pod.spec, policy, object: pod.object });
-    const decision = decide({
-      pod: { namespace: pod.namespace, name: pod.name },
-      sizing,
-      podSpec: pod.spec,
+    const decision = engine.decide(
+      { metadata: { name: pod.name, namespace: pod.namespace }, spec: pod.spec },
       policy,
-      index,
-    });
+      daemonSets,
+      new Set(),
+      pod.object,
+    );
     return { pod, decision };
   });
 }
 
-/** Quotes every pod of the manifest text against an index. */
+/** Quotes every workload of the manifest text; its DaemonSets size the nodes instead of being quoted. */
 export function quoteManifests(
   text: string,
   source: string,
-  options: { policy?: Policy; index: OfferingIndex },
+  options: {
+    policy?: Policy;
+    engine: PlacementEngine;
+    daemonSets?: readonly V1PodSpec[];
+    defaultPolicy?: string;
+  },
 ): PodQuote[] {
-  const pods = extractPods(text, source);
-  const policies = pods.map((pod) => policyFor(pod, options.policy));
-  return quotePods(pods, policies, options.index);
+  const { pods } = extractWorkloads(text, source);
+  const quoted = pods.filter((p) => p.kind !== 'DaemonSet');
+  const daemonSets = [
+    ...(options.daemonSets ?? []),
+    ...pods.filter((p) => p.kind === 'DaemonSet').map((p) => p.spec),
+  ];
+  const policies = quoted.map((pod) => policyFor(pod, options.policy, options.defaultPolicy));
+  return quotePods(quoted, policies, options.engine, daemonSets);
+}
+
+/** The price of all the pods a workload runs at once, e.g. a Deployment's replicas. */
+export function totalPerHour(q: PodQuote): number | undefined {
+  const c = q.decision.chosen;
+  return c ? Math.round(c.pricePerHour * q.pod.replicas * 1e6) / 1e6 : undefined;
 }
 
 function priceSource(c: Candidate): string {
@@ -180,8 +253,14 @@ function candidateRow(rank: string, c: Candidate): string[] {
 
 export function formatQuote(q: PodQuote): string {
   const d = q.decision;
+  const total = totalPerHour(q);
   const lines = [
     `${q.pod.object} (${q.pod.where}), policy ${d.policyName}`,
+    ...(q.pod.replicas !== 1
+      ? [
+          `  replicas   ${q.pod.replicas}${total !== undefined ? `: ${formatPrice(total)} in all, each on a node of its own` : ''}`,
+        ]
+      : []),
     `  request    ${formatResources(d.sizing.podRequest)}`,
     ...(formatResources(d.sizing.adjusted) !== formatResources(d.sizing.podRequest)
       ? [`  adjusted   ${formatResources(d.sizing.adjusted)}`]
@@ -209,58 +288,187 @@ export function formatQuote(q: PodQuote): string {
   return lines.join('\n');
 }
 
+export function formatSetup(setup: QuoteSetup): string {
+  const what = setup.runFlags
+    ? `as \`berth run ${setup.runFlags}\` would decide`
+    : 'anywhere in the catalog (--anywhere: not what any one berth run would buy)';
+  const left = setup.outOfReach > 0 ? `, ${setup.outOfReach} the provider can't launch left out` : '';
+  return [
+    `Quoted ${what}:`,
+    `  ${setup.offerings} offerings (${setup.prices} prices${left}), default policy ${setup.defaultPolicy},`,
+    `  ${setup.daemonSets} DaemonSet${setup.daemonSets === 1 ? '' : 's'} beside each pod, ${setup.multipliers ? 'price multipliers applied' : 'no price multipliers'}`,
+  ].join('\n');
+}
+
+interface QuoteFlags extends AwsFlags {
+  filename: string;
+  policy?: string;
+  defaultPolicy: string;
+  provider: 'local' | 'aws';
+  cloud: string;
+  region: string;
+  anywhere?: boolean;
+  daemonsets?: string;
+  kubeconfig?: string;
+  priceMultipliers?: string;
+  livePrices?: boolean;
+  pricingEndpoint?: string;
+  output: string;
+}
+
+/** The DaemonSets of a manifest file, or of the cluster a kubeconfig names: the pods beside each node's own. */
+async function daemonSetsFrom(flags: QuoteFlags): Promise<V1PodSpec[]> {
+  const specs: V1PodSpec[] = [];
+  if (flags.daemonsets) {
+    const { text, source } = readInput(flags.daemonsets);
+    const { pods } = extractWorkloads(text, source);
+    specs.push(...pods.filter((p) => p.kind === 'DaemonSet').map((p) => p.spec));
+  }
+  if (flags.kubeconfig) {
+    const { AppsV1Api, KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(flags.kubeconfig);
+    const list = await kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces();
+    for (const ds of list.items) if (ds.spec?.template.spec) specs.push(ds.spec.template.spec);
+  }
+  return specs;
+}
+
 export function register(program: Command): void {
-  program
+  const command = program
     .command('quote')
     .description(
-      'Show what berth would buy for each pod in some manifests, from the embedded catalog (or live AWS prices)',
+      'show what `berth run` with the same flags would buy for each pod in some manifests, and why (no cluster needed)',
     )
-    .requiredOption('-f, --filename <file>', 'manifests (Pods, Deployments, Jobs, ...) to quote; - for stdin')
+    .requiredOption(
+      '-f, --filename <file>',
+      'manifests to quote (Pods, Deployments, Jobs, ...; Services and the like are skipped); - for stdin',
+    )
     .option(
       '--policy <file|preset>',
-      'a PlacementPolicy file or a preset name (default: the pod annotation, else default)',
+      'a PlacementPolicy file or a preset name for every pod (default: the pod annotation, else --default-policy)',
     )
-    .option('--cloud <clouds>', 'only these clouds (comma separated)')
-    .option('--region <regions>', 'only these regions (comma separated)')
+    .addOption(
+      new Option('--default-policy <preset>', 'policy for pods with no annotation')
+        .env('BERTH_DEFAULT_POLICY')
+        .default('default'),
+    )
+    .addOption(
+      new Option(
+        '--provider <name>',
+        'the provider `berth run` would launch through: its reach limits the offerings',
+      )
+        .choices(['local', 'aws'])
+        .env('BERTH_PROVIDER')
+        .default('local'),
+    )
+    .addOption(
+      new Option('--cloud <cloud>', 'cloud whose offerings to buy').env('BERTH_CLOUD').default('aws'),
+    )
+    .addOption(
+      new Option('--region <region>', 'region whose offerings to buy')
+        .env('BERTH_REGION')
+        .default('us-east-1'),
+    )
     .option(
-      '--live-prices <aws-region>',
-      'price this AWS region from the live APIs (credentials from the usual AWS chain)',
+      '--anywhere',
+      'rank every cloud and region of the catalog (--cloud and --region may then list several, comma separated)',
     )
+    .option('--daemonsets <file>', 'DaemonSets (a manifest file) whose pods would run beside each pod')
+    .option(
+      '--kubeconfig <path>',
+      'read the DaemonSets from this cluster (the policies are still the presets or --policy)',
+    )
+    .addOption(
+      new Option('--price-multipliers <json|@file>', 'negotiated discounts, as for berth run').env(
+        'BERTH_PRICE_MULTIPLIERS',
+      ),
+    )
+    .option('--live-prices', 'price --region from the live AWS APIs (credentials from the usual AWS chain)')
     .option('--pricing-endpoint <url>', 'Price List API endpoint (default: the one serving the region)')
-    .option('--ec2-endpoint <url>', "EC2 endpoint (default: the region's)")
-    .option('-o, --output <format>', 'table or json', 'table')
-    .action(
-      async (opts: {
-        filename: string;
-        policy?: string;
-        cloud?: string;
-        region?: string;
-        output: string;
-        livePrices?: string;
-        pricingEndpoint?: string;
-        ec2Endpoint?: string;
-      }) => {
-        const format = parseOutputFormat(opts.output);
-        const policy = opts.policy === undefined ? undefined : policyFromFlag(opts.policy);
-        const { text, source } = readInput(opts.filename);
-        // Everything a person typed is checked before the catalog is read.
-        const pods = extractPods(text, source);
-        const policies = pods.map((pod) => policyFor(pod, policy));
-        const clouds = parseClouds(opts.cloud);
-        const regions = opts.region
-          ?.split(',')
-          .map((r) => r.trim())
-          .filter((r) => r !== '');
-        const live = opts.livePrices
-          ? await liveAwsOfferings({
-              region: opts.livePrices,
-              ...(opts.pricingEndpoint ? { pricingEndpoint: opts.pricingEndpoint } : {}),
-              ...(opts.ec2Endpoint ? { ec2Endpoint: opts.ec2Endpoint } : {}),
+    .option('-o, --output <format>', 'table or json', 'table');
+  addAwsFlags(command).action(async (flags: QuoteFlags) => {
+    const format = parseOutputFormat(flags.output);
+    const policy = flags.policy === undefined ? undefined : policyFromFlag(flags.policy);
+    const multipliers = parsePriceMultipliersFlag(flags.priceMultipliers);
+    const { text, source } = readInput(flags.filename);
+    // Everything a person typed is checked before the catalog is read.
+    const { pods, skipped } = extractWorkloads(text, source);
+    const quoted = pods.filter((p) => p.kind !== 'DaemonSet');
+    const policies = quoted.map((pod) => policyFor(pod, policy, flags.defaultPolicy));
+    const daemonSets = [
+      ...(await daemonSetsFrom(flags)),
+      ...pods.filter((p) => p.kind === 'DaemonSet').map((p) => p.spec),
+    ];
+    for (const s of skipped) process.stderr.write(`note: skipped ${s}: it runs no pod\n`);
+
+    const cloud = flags.cloud as Cloud;
+    if (!flags.anywhere && !(CLOUDS as readonly string[]).includes(flags.cloud)) {
+      throw new InputError(`expected one of ${CLOUDS.join(', ')}, got "${flags.cloud}"`, {
+        field: '--cloud',
+      });
+    }
+    if (flags.livePrices && (flags.anywhere || cloud !== 'aws')) {
+      throw new InputError('live prices are fetched for one aws region: use --cloud aws --region <region>', {
+        field: '--live-prices',
+      });
+    }
+    const live = flags.livePrices
+      ? await liveAwsOfferings({
+          region: flags.region,
+          multipliers,
+          ...(flags.pricingEndpoint ? { pricingEndpoint: flags.pricingEndpoint } : {}),
+          ...(flags.awsEndpoint ? { ec2Endpoint: flags.awsEndpoint } : {}),
+        })
+      : [];
+    let offerings: Offering[];
+    let outOfReach = 0;
+    if (flags.anywhere) {
+      const regions = flags.region
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== '');
+      offerings = anywhereOfferings(parseClouds(flags.cloud), regions, live, multipliers);
+    } else {
+      const reach =
+        flags.provider === 'aws'
+          ? awsReach({
+              region: flags.region,
+              subnets: parseSubnets(flags.awsSubnets),
+              ...(flags.awsLaunchTemplate
+                ? { launchTemplate: parseLaunchTemplate(flags.awsLaunchTemplate) }
+                : {}),
+              ...(flags.awsAmi ? { amiIds: parseAmis(flags.awsAmi) } : {}),
             })
-          : [];
-        const quotes = quotePods(pods, policies, quoteIndex(clouds, regions, live));
-        if (format === 'json') printJson(quotes.map((q) => q.decision));
-        else process.stdout.write(`${quotes.map(formatQuote).join('\n\n')}\n`);
-      },
-    );
+          : localReach(cloud, flags.region);
+      ({ offerings, outOfReach } = runOfferings({ cloud, region: flags.region, reach, multipliers, live }));
+    }
+    const quotes = quotePods(quoted, policies, new PlacementEngine(offerings), daemonSets);
+    const setup: QuoteSetup = {
+      ...(flags.anywhere
+        ? {}
+        : { runFlags: `--provider ${flags.provider} --cloud ${cloud} --region ${flags.region}` }),
+      offerings: offerings.length,
+      outOfReach,
+      prices: live.length > 0 ? 'live' : 'embedded',
+      multipliers: Object.keys(multipliers).length > 0,
+      daemonSets: daemonSets.length,
+      defaultPolicy: flags.defaultPolicy,
+    };
+    if (format === 'json') {
+      printJson({
+        setup,
+        skipped,
+        pods: quotes.map((q) => ({
+          object: q.pod.object,
+          where: q.pod.where,
+          replicas: q.pod.replicas,
+          totalPerHour: totalPerHour(q) ?? null,
+          decision: q.decision,
+        })),
+      });
+    } else {
+      process.stdout.write(`${formatSetup(setup)}\n\n${quotes.map(formatQuote).join('\n\n')}\n`);
+    }
+  });
 }

@@ -10,6 +10,8 @@ export interface ManifestPod {
   namespace: string;
   /** How output and errors name it, e.g. `Deployment/web`. */
   object: string;
+  /** Pods of this shape it runs at once (replicas; a Job's parallelism); 1 for a Pod. */
+  replicas: number;
   /** Path of the pod spec inside the object, e.g. `spec.template.spec`. */
   specPath: string;
   spec: V1PodSpec;

@@ -36,15 +36,16 @@ export class PlacementEngine {
     return this.byId.get(id);
   }
 
+  /** `object` names the pod in errors (default `Pod ns/name`; quote names the manifest object). */
   decide(
     pod: V1Pod,
     policy: Policy,
     daemonSets: readonly V1PodSpec[],
     unavailable: ReadonlySet<string>,
+    object = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`,
   ): Decision {
     const meta = pod.metadata ?? {};
     const spec = pod.spec ?? { containers: [] };
-    const object = `Pod ${meta.namespace}/${meta.name}`;
     const sizing = sizePod({ spec, policy, daemonSets, object });
     return decide({
       pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },

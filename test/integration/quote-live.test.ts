@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveAwsOfferings, quoteIndex, quoteManifests } from '../../src/cli/quote.ts';
+import { liveAwsOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
+import { PlacementEngine } from '../../src/placement/engine.ts';
+import { localReach } from '../../providers/local/provider.ts';
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
@@ -46,12 +48,14 @@ describe('quote with live AWS prices', () => {
       ec2Endpoint: moto.endpoint,
     });
     expect(live.some((o) => o.instanceType === 'm5.large' && o.capacityType === 'on-demand')).toBe(true);
-    const index = quoteIndex(['aws'], [REGION], live);
-    const [quote] = quoteManifests(POD, 'pod.yaml', { policy: undefined, index });
+    const reach = localReach('aws', REGION);
+    const { offerings } = runOfferings({ cloud: 'aws', region: REGION, reach, live });
+    const [quote] = quoteManifests(POD, 'pod.yaml', { engine: new PlacementEngine(offerings) });
     const chosen = quote!.decision.chosen!;
     expect(chosen.offering.source.kind).toBe('live');
     // Without live prices, the same pod is quoted from the embedded catalog.
-    const [embedded] = quoteManifests(POD, 'pod.yaml', { index: quoteIndex(['aws'], [REGION]) });
+    const embeddedOnly = new PlacementEngine(runOfferings({ cloud: 'aws', region: REGION, reach }).offerings);
+    const [embedded] = quoteManifests(POD, 'pod.yaml', { engine: embeddedOnly });
     expect(embedded!.decision.chosen!.offering.source.kind).toBe('embedded');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractPods } from '../../../src/cli/manifests.ts';
+import { extractPods, extractWorkloads } from '../../../src/cli/manifests.ts';
 import { InputError } from '../../../src/model/index.ts';
 
 const containers = '      containers:\n        - name: c\n          resources: {requests: {cpu: 500m}}\n';
@@ -42,15 +42,26 @@ describe('extractPods', () => {
     expect(pods[6]?.spec.containers[0]?.resources?.requests?.cpu).toBe('500m');
     expect(pods[3]?.where).toBe('m.yaml document 4');
   });
-  it('opens a List', () => {
+  it('opens a List, and skips what runs no pod with a note', () => {
     const text =
       'apiVersion: v1\nkind: List\nitems:\n  - {kind: Pod, metadata: {name: x}, spec: {containers: [{name: c}]}}\n  - {kind: Service, metadata: {name: s}}';
-    expect(errorOf(text)).toContain('m.yaml document 1 item 2: Service/s: kind Service has no pod template');
+    const found = extractWorkloads(text, 'm.yaml');
+    expect(found.pods.map((p) => p.object)).toEqual(['Pod/x']);
+    expect(found.skipped).toEqual(['Service/s (m.yaml document 1 item 2)']);
   });
-  it('says a ConfigMap has no pod template', () => {
+  it('says a file with no workload at all has nothing to quote, naming what it found', () => {
     expect(errorOf('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n')).toMatch(
-      /^m\.yaml: 1 problem found:\n {2}m\.yaml document 1: ConfigMap\/settings: kind ConfigMap has no pod template \(expected one of Pod, /,
+      /^m\.yaml: no workload to quote \(expected one of Pod, .*\); found only ConfigMap\/settings \(m\.yaml document 1\)$/,
     );
+  });
+  it("counts the pods a workload runs at once: replicas, a Job's parallelism, 1 when unset", () => {
+    const text = [
+      `kind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n  template:\n    spec:\n${containers}`,
+      `kind: Job\nmetadata: {name: j}\nspec:\n  parallelism: 4\n  template:\n    spec:\n${containers}`,
+      `kind: StatefulSet\nmetadata: {name: s}\nspec:\n  template:\n    spec:\n${containers}`,
+      'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c}]',
+    ].join('\n---\n');
+    expect(extractPods(text, 'm.yaml').map((p) => p.replicas)).toEqual([3, 4, 1, 1]);
   });
   it('names unknown fields in container resources and bad quantities, all at once', () => {
     const text = [

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../pricing/catalog/load.ts';
 import { loadPreset } from '../../../policies/presets.ts';
 import { policyFor, quoteManifests } from '../../../src/cli/quote.ts';
-import { GiB, InputError, MiB, type Offering, type OfferingIndex } from '../../../src/model/index.ts';
+import { GiB, InputError, MiB, type Offering } from '../../../src/model/index.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
 import {
   checkArch,
   checkCapacityType,
@@ -21,23 +22,22 @@ import {
   gpuCountOf,
 } from '../../../src/placement/filters.ts';
 import { nodeAllocatable } from '../../../src/placement/node-reserved.ts';
-import { buildIndex } from '../../../src/placement/offering-index.ts';
 import { effectivePrice } from '../../../src/placement/rank.ts';
 import { rootVolumeGiB, rootVolumePricePerHour } from '../../../src/placement/root-volume.ts';
 import { machinePrice } from '../../../src/placement/solver.ts';
 
 const example = readFileSync(new URL('../../../examples/quote-gpu-pod.yaml', import.meta.url), 'utf8');
 let offerings: Offering[];
-let index: OfferingIndex;
+let engine: PlacementEngine;
 
 beforeAll(() => {
   offerings = loadCatalog({ onWarning: () => {} }).offerings;
-  index = buildIndex(offerings, nodeAllocatable);
+  engine = new PlacementEngine(offerings);
 });
 
 describe('berth quote on examples/quote-gpu-pod.yaml', () => {
   it('computes the effective request: app + sidecar vs the init peak, plus overhead', () => {
-    const [q] = quoteManifests(example, 'example', { index });
+    const [q] = quoteManifests(example, 'example', { engine });
     // trainer 3500m/14Gi + log-shipper sidecar 100m/128Mi beats fetch-dataset 2/4Gi; overhead 250m/256Mi on top.
     expect(q?.decision.sizing.podRequest).toEqual({
       cpu: 3500 + 100 + 250,
@@ -49,7 +49,7 @@ describe('berth quote on examples/quote-gpu-pod.yaml', () => {
   });
 
   it('chooses the cheapest offering of the catalog that fits and that ml-gpu allows', () => {
-    const [q] = quoteManifests(example, 'example', { index });
+    const [q] = quoteManifests(example, 'example', { engine });
     const d = q!.decision;
     const policy = loadPreset('ml-gpu');
     const need = d.sizing.need;
@@ -86,7 +86,7 @@ describe('berth quote on examples/quote-gpu-pod.yaml', () => {
   });
 
   it('lets --policy override the annotation, and rejects an annotation naming no preset', () => {
-    const [q] = quoteManifests(example, 'example', { index, policy: loadPreset('on-demand-only') });
+    const [q] = quoteManifests(example, 'example', { engine, policy: loadPreset('on-demand-only') });
     expect(q?.decision.policyName).toBe('on-demand-only');
     expect(q?.decision.chosen?.offering.capacityType).toBe('on-demand');
     const pod = {
@@ -95,6 +95,7 @@ describe('berth quote on examples/quote-gpu-pod.yaml', () => {
       name: 'p',
       namespace: 'default',
       object: 'Pod/p',
+      replicas: 1,
       specPath: 'spec',
       spec: { containers: [] },
       annotations: { 'berth.dev/policy': 'team-a' },
@@ -111,7 +112,7 @@ describe('berth quote on examples/quote-gpu-pod.yaml', () => {
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources: {requests: {cpu: 250m, memory: 256Mi}}',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: huge}\nspec:\n  containers:\n    - name: x\n      resources: {requests: {cpu: "5000", memory: 1Ti}}',
     ].join('\n---\n');
-    const [web, huge] = quoteManifests(text, 't.yaml', { index });
+    const [web, huge] = quoteManifests(text, 't.yaml', { engine });
     expect(web?.decision.chosen).toBeDefined();
     expect(web?.decision.policyName).toBe('default');
     expect(huge?.decision.chosen).toBeUndefined();
