@@ -202,6 +202,14 @@ export function register(program: Command): void {
       throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
     }
     const multipliers = priceMultipliers(flags.priceMultipliers);
+    // Every flag is checked before the cluster is asked anything.
+    const timing = {
+      concurrency: positive(flags.concurrency, '--concurrency'),
+      bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
+      readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
+      unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
+    };
+    const refreshMs = seconds(flags.priceRefresh, '--price-refresh');
     // The informers and the elector retry forever by design; a person's mistake must not wait on them.
     await preflight({
       kubeConfig: kc,
@@ -228,7 +236,7 @@ export function register(program: Command): void {
                 multipliers,
                 ...(aws?.endpoint ? { ec2Endpoint: aws.endpoint } : {}),
               }),
-              intervalMs: seconds(flags.priceRefresh, '--price-refresh'),
+              intervalMs: refreshMs,
             },
           }
         : {}),
@@ -237,10 +245,7 @@ export function register(program: Command): void {
       multipliers,
       schedulerName: flags.schedulerName,
       defaultPolicy: flags.defaultPolicy,
-      concurrency: positive(flags.concurrency, '--concurrency'),
-      bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
-      readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
-      unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
+      ...timing,
       leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
       http: { host, port },
     });
