@@ -116,7 +116,9 @@ describe('berth run with input that cannot work', () => {
     const path = file('closed-too.kubeconfig', kubeconfig(`https://127.0.0.1:${closedPort}`));
     const r = await run('--kubeconfig', path, '--concurrency', 'x');
     expect(r.code).toBe(1);
-    expect(oneSentence(r.stderr)).toBe('error: --concurrency: expected a whole number of at least 1, got "x"');
+    expect(oneSentence(r.stderr)).toBe(
+      'error: --concurrency: expected a whole number of at least 1, got "x"',
+    );
   }, 30_000);
 
   it('a boolean variable holding neither true nor false is an error naming it', async () => {
