@@ -1,0 +1,74 @@
+/** Binding the pod to its Ready node, and recording that it is bound. */
+import type { V1Pod } from '@kubernetes/client-node';
+import { type BerthObject, LABEL_POD_UID } from '../model/index.ts';
+import { nodeNameFor } from './claim.ts';
+import { attemptOf, now, type StepContext } from './step-context.ts';
+
+/**
+ * The Ready node of the current attempt: by the name berth gave it, or, on
+ * clouds where the kubelet names the node itself (EKS: private DNS), by the
+ * pod-uid label it registered with.
+ */
+export function readyNode(ctx: StepContext, berth: BerthObject): string | undefined {
+  const uid = berth.spec.pod.uid;
+  const named = ctx.view.node(nodeNameFor(uid, attemptOf(berth)));
+  const node =
+    named ??
+    ctx.view
+      .nodes()
+      .find((n) => n.metadata?.labels?.[LABEL_POD_UID] === uid && !n.metadata?.deletionTimestamp);
+  const ready = node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  return ready && !node?.spec?.unschedulable ? node?.metadata?.name : undefined;
+}
+
+export async function bind(
+  ctx: StepContext,
+  pod: V1Pod,
+  berth: BerthObject,
+  nodeName: string,
+): Promise<void> {
+  const meta = pod.metadata!;
+  await ctx.writer.bind({ namespace: meta.namespace!, name: meta.name!, uid: meta.uid! }, nodeName);
+  const o = berth.spec.offering!;
+  await ctx.writer.event(
+    pod,
+    'Normal',
+    'Placed',
+    `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}). ${berth.spec.explanation}`,
+  );
+  // One line per placement at the default level: what an operator greps for.
+  ctx.log.info(
+    {
+      pod: `${meta.namespace}/${meta.name}`,
+      node: nodeName,
+      offering: o.id,
+      pricePerHour: o.pricePerHour,
+    },
+    'placed',
+  );
+  await recordBound(ctx, pod, berth, nodeName);
+}
+
+export async function recordBound(
+  ctx: StepContext,
+  pod: V1Pod,
+  berth: BerthObject,
+  nodeName: string,
+): Promise<void> {
+  const key = `${berth.metadata.namespace}/${berth.metadata.name}`;
+  const launch = ctx.launches.get(key);
+  const node = ctx.view.node(nodeName);
+  const providerId = node?.spec?.providerID ?? launch?.instance?.providerId;
+  await ctx.writer.patchBerthStatus(berth.metadata.namespace, berth.metadata.name, {
+    phase: 'Bound',
+    nodeName,
+    instanceId: launch?.instance?.id ?? providerId,
+    ...(providerId ? { providerId } : {}),
+    reason: '',
+    message: '',
+    timestamps: { ...berth.status?.timestamps, Bound: now() },
+  });
+  ctx.launches.delete(key);
+  const created = pod.metadata?.creationTimestamp;
+  if (created) ctx.metrics.pendingToBoundSeconds.observe((Date.now() - new Date(created).getTime()) / 1000);
+}
