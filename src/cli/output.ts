@@ -103,6 +103,10 @@ export function describeUserError(err: unknown): string | undefined {
   }
   for (const e of chain(err)) {
     const code = field(e, 'code');
+    if (field(e, 'syscall') === 'listen' && typeof code === 'string') {
+      const where = `${String(field(e, 'address') ?? '')}:${String(field(e, 'port') ?? '')}`;
+      return `cannot listen on ${where} (${code}${code === 'EADDRINUSE' ? ': another process listens there' : ''}); choose another address`;
+    }
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
       const address = field(e, 'address');
       const port = field(e, 'port');
@@ -118,6 +122,12 @@ export function describeUserError(err: unknown): string | undefined {
     if (typeof code === 'string' && code in FILE_CODES && typeof field(e, 'path') === 'string') {
       return `${String(field(e, 'path'))}: ${FILE_CODES[code]}`;
     }
+  }
+  const aws = field(err, '$metadata');
+  if (err instanceof Error && typeof aws === 'object' && aws !== null) {
+    // An AWS SDK service error: the service's own name for it and its message.
+    const status = field(aws, 'httpStatusCode');
+    return `AWS refused the request (${err.name}${typeof status === 'number' ? `, HTTP ${status}` : ''}): ${err.message}`;
   }
   if (err instanceof Error) {
     if (err.name === 'YAMLParseError' || err.name === 'YAMLException' || err.name === 'YAMLWarning') {

@@ -284,10 +284,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
 
   let server: Server | undefined;
   if (o.http) {
-    server = await startHttpServer(o.http, metrics.registry, {
-      healthy: () => true,
-      ready: () => (current ? current.ready : elector !== undefined),
-    });
+    try {
+      server = await startHttpServer(o.http, metrics.registry, {
+        healthy: () => true,
+        ready: () => (current ? current.ready : elector !== undefined),
+      });
+    } catch (err) {
+      // As above: a runtime that failed to start (its address taken) leaves nothing running.
+      clearInterval(ageTimer);
+      own.abort();
+      refreshing.abort();
+      if (elector) await elector.release();
+      await current?.stop();
+      await provider.close();
+      throw err;
+    }
   }
 
   return {

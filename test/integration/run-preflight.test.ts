@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -102,6 +103,24 @@ describe('berth run checks what it was given before it starts', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(hasStack(r.stderr)).toBe(false);
   });
+
+  it('a metrics address already taken: one sentence, exit 1, and nothing left running behind it', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const args = runArgs(admin, '--no-leader-elect', '--install-crds');
+      args[args.indexOf('127.0.0.1:0')] = `127.0.0.1:${port}`;
+      // Were the controller left running, the process would not exit and the run would time out.
+      const r = await runCli(args, { timeoutMs: 60_000 });
+      expect(r.signal).toBeNull();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`error: cannot listen on 127.0.0.1:${port} (EADDRINUSE`);
+      expect(hasStack(r.stderr)).toBe(false);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 90_000);
 
   it('with a namespace that exists and the rights to use it, it passes the checks and runs until stopped', async () => {
     const child = spawn(

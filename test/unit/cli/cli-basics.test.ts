@@ -161,6 +161,16 @@ describe('reportError', () => {
     path: '/x/y.json',
   });
   const yamlError = parseAllDocuments('a: [')[0]?.errors[0];
+  const taken = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), {
+    code: 'EADDRINUSE',
+    syscall: 'listen',
+    address: '127.0.0.1',
+    port: 8080,
+  });
+  const awsDenied = Object.assign(new Error('You are not authorized to perform this operation.'), {
+    name: 'UnauthorizedOperation',
+    $metadata: { httpStatusCode: 403 },
+  });
 
   it.each([
     [
@@ -185,6 +195,16 @@ describe('reportError', () => {
     ],
     ['a missing file', missingFile, 'error: /x/y.json: no such file or directory'],
     ['malformed YAML', yamlError, 'error: malformed YAML: '],
+    [
+      'an address already taken',
+      taken,
+      'error: cannot listen on 127.0.0.1:8080 (EADDRINUSE: another process listens there); choose another address',
+    ],
+    [
+      'an AWS service error',
+      awsDenied,
+      'error: AWS refused the request (UnauthorizedOperation, HTTP 403): You are not authorized to perform this operation.',
+    ],
   ])('%s is one sentence, exit 1, no stack', (_, err, says) => {
     expect(err).toBeDefined();
     const { code, text } = captured(err);
