@@ -113,6 +113,8 @@ export function awsReach(
     capacityTypes: ['on-demand', 'spot'],
     serverless: [],
     archs,
+    // EC2 machines are whole VMs: whatever a pod asks of its node, the launch template can give.
+    cannotHost: [],
   };
 }
 

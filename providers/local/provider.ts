@@ -78,6 +78,7 @@ export function localReach(cloud: Cloud, region: string): Reach {
     capacityTypes: ['on-demand', 'spot', 'serverless'],
     serverless: LOCAL_SERVERLESS[cloud],
     archs: ['amd64', 'arm64'],
+    cannotHost: [],
   };
 }
 

@@ -423,6 +423,7 @@ export function register(program: Command): void {
       : [];
     let offerings: Offering[];
     let outOfReach = 0;
+    let cannotHost: Reach['cannotHost'] = [];
     if (flags.anywhere) {
       const regions = flags.region
         .split(',')
@@ -442,8 +443,9 @@ export function register(program: Command): void {
             })
           : localReach(cloud, flags.region);
       ({ offerings, outOfReach } = runOfferings({ cloud, region: flags.region, reach, multipliers, live }));
+      cannotHost = reach.cannotHost;
     }
-    const quotes = quotePods(quoted, policies, new PlacementEngine(offerings), daemonSets);
+    const quotes = quotePods(quoted, policies, new PlacementEngine(offerings, cannotHost), daemonSets);
     const setup: QuoteSetup = {
       ...(flags.anywhere
         ? {}

@@ -74,7 +74,7 @@ export class Controller {
   constructor(config: ControllerConfig) {
     this.cfg = { ...CONTROLLER_DEFAULTS, ...config };
     this.cluster = new KubeCluster(config.kubeConfig, this.cfg.schedulerName, config.log);
-    this.engine = new PlacementEngine(config.offerings);
+    this.engine = new PlacementEngine(config.offerings, config.provider.reach.cannotHost);
     this.onOffer = onOfferOf(config.offerings);
     this.unavailable = new UnavailableOfferings(this.cfg.unavailableTtlMs);
   }

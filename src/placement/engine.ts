@@ -1,7 +1,15 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import type { Decision, Offering, PlacedOffering, Policy } from '../model/index.ts';
+import {
+  type Decision,
+  InputError,
+  type Offering,
+  type PlacedOffering,
+  type PodFeature,
+  type Policy,
+} from '../model/index.ts';
 import { nodeAllocatable } from './node-reserved.ts';
 import { buildIndex, type OfferingIndex } from './offering-index.ts';
+import { FEATURE_WORDS, podFeatures } from './serverless-limits.ts';
 import { sizePod } from './sizing.ts';
 import { decide } from './solver.ts';
 
@@ -14,7 +22,14 @@ export class PlacementEngine {
   private byId = new Map<string, Offering>();
   private onDemand = new Map<string, number>();
 
-  constructor(offerings: readonly Offering[]) {
+  /**
+   * `cannotHost`: what no pod may ask for through the provider this engine
+   * decides for (its reach); such a pod is an input error naming the field.
+   */
+  constructor(
+    offerings: readonly Offering[],
+    private readonly cannotHost: readonly PodFeature[] = [],
+  ) {
     this.replace(offerings);
   }
 
@@ -47,6 +62,18 @@ export class PlacementEngine {
     const meta = pod.metadata ?? {};
     const spec = pod.spec ?? { containers: [] };
     const sizing = sizePod({ spec, policy, daemonSets, object });
+    if (this.cannotHost.length > 0) {
+      const features = podFeatures(spec, sizing.daemonSets);
+      for (const f of this.cannotHost) {
+        const field = features[f];
+        if (field !== undefined) {
+          throw new InputError(`${FEATURE_WORDS[f]} by the provider berth launches through`, {
+            object,
+            field,
+          });
+        }
+      }
+    }
     return decide({
       pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },
       sizing,

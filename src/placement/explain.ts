@@ -1,6 +1,6 @@
-import type { Candidate, Decision, Offering, RejectReason, Rejection } from '../model/index.ts';
+import type { Candidate, Decision, Offering, PodFeature, RejectReason, Rejection } from '../model/index.ts';
 import { formatComparable, formatCpu, formatQuantity, formatResources } from '../model/quantity.ts';
-import { FEATURE_WORDS, type PodFeature } from './serverless-limits.ts';
+import { FEATURE_WORDS } from './serverless-limits.ts';
 
 /** Words for a decision: one line a person reads in an Event, a log or the CLI. */
 

@@ -1,5 +1,5 @@
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
-import { GPU_RESOURCES, PODS, type Resources } from '../model/index.ts';
+import { GPU_RESOURCES, PODS, type PodFeature, type Resources } from '../model/index.ts';
 
 /**
  * What a pod may do on each serverless platform, from the platforms' own
@@ -12,16 +12,6 @@ import { GPU_RESOURCES, PODS, type Resources } from '../model/index.ts';
  * it: a wrong "no" costs a machine instead of a slice, a wrong "yes" leaves
  * the pod Pending on a platform that refuses it.
  */
-
-/** Something a pod can ask for that not every platform gives. */
-export type PodFeature =
-  | 'privileged'
-  | 'hostNetwork'
-  | 'hostPort'
-  | 'hostPath'
-  | 'hostNamespaces'
-  | 'gpu'
-  | 'daemonSets';
 
 export interface PlatformLimits {
   /** How rejections name the platform. */

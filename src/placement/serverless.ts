@@ -6,10 +6,11 @@ import {
   MiB,
   type Offering,
   PODS,
+  type PodFeature,
   type Rejection,
   type Resources,
 } from '../model/index.ts';
-import { limitsOf, type PodFeature, type PodFeatures } from './serverless-limits.ts';
+import { limitsOf, type PodFeatures } from './serverless-limits.ts';
 
 /**
  * Serverless platforms run one pod per slice and offer only CPU and memory

@@ -112,6 +112,7 @@ function setup() {
       capacityTypes: ['on-demand', 'spot'],
       serverless: [],
       archs: ['amd64', 'arm64'],
+      cannotHost: [],
     },
     async launch() {
       provider.launched++;

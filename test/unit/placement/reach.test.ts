@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Reach } from '../../../src/model/index.ts';
+import { InputError, type Reach } from '../../../src/model/index.ts';
+import { loadPreset } from '../../../policies/presets.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
 import { outOfReach, withinReach } from '../../../src/placement/reach.ts';
 import { awsReach } from '../../../providers/aws/provider.ts';
 import { localReach } from '../../../providers/local/provider.ts';
@@ -30,6 +32,7 @@ describe('a provider reach', () => {
       capacityTypes: ['on-demand', 'spot'],
       serverless: [],
       archs: ['amd64'],
+      cannotHost: [],
     };
     expect(outOfReach(testOffering(), reach)).toBeUndefined();
     expect(outOfReach(testOffering({ cloud: 'gcp' }), reach)).toBe('cloud');
@@ -59,5 +62,20 @@ describe('a provider reach', () => {
     expect(outOfReach(testOffering({ zone: 'us-east-1b', arch: 'arm64' }), reach)).toBeUndefined();
     expect(outOfReach(testOffering({ arch: 'amd64' }), reach)).toBe('architecture');
     expect(awsReach({ ...awsConfig, launchTemplate: { id: 'lt-1' } }).archs).toEqual(['amd64', 'arm64']);
+  });
+
+  it('a pod asking for what the provider cannot host is an input error naming the field', () => {
+    const pod = {
+      metadata: { name: 'dind', namespace: 'ci' },
+      spec: { containers: [{ name: 'docker', securityContext: { privileged: true } }] },
+    };
+    const offerings = [testOffering({ capacityType: 'on-demand' })];
+    const strict = new PlacementEngine(offerings, ['privileged']);
+    expect(() => strict.decide(pod, loadPreset('default'), [], new Set())).toThrow(InputError);
+    expect(() => strict.decide(pod, loadPreset('default'), [], new Set())).toThrow(
+      /Pod ci\/dind: spec\.containers\[0\]\.securityContext\.privileged: privileged containers are not supported by the provider/,
+    );
+    const open = new PlacementEngine(offerings, []);
+    expect(open.decide(pod, loadPreset('default'), [], new Set()).chosen?.offering.id).toBe(offerings[0]!.id);
   });
 });
