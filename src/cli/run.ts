@@ -1,10 +1,9 @@
 import { type Command, Option } from 'commander';
-import { parsePriceMultipliers } from '../../pricing/multipliers.ts';
-import { CLOUDS, type Cloud, InputError, type PriceMultipliers } from '../model/index.ts';
+import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
 import { preflight } from '../kube/preflight.ts';
 import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
-import { readInput } from './manifests.ts';
+import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
 
 interface RunFlags extends AwsFlags {
   livePrices: boolean;
@@ -201,7 +200,7 @@ export function register(program: Command): void {
     if (flags.livePrices && flags.cloud !== 'aws') {
       throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
     }
-    const multipliers = priceMultipliers(flags.priceMultipliers);
+    const multipliers = parsePriceMultipliersFlag(flags.priceMultipliers);
     // Every flag is checked before the cluster is asked anything.
     const timing = {
       concurrency: positive(flags.concurrency, '--concurrency'),
@@ -257,23 +256,6 @@ export function register(program: Command): void {
     });
     await runtime.stop();
   });
-}
-
-/** `--price-multipliers`: inline JSON, or @file holding it. */
-function priceMultipliers(value: string | undefined): PriceMultipliers {
-  if (!value) return {};
-  const file = value.startsWith('@') ? value.slice(1) : undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(file ? readInput(file).text : value);
-  } catch (err) {
-    if (err instanceof InputError) throw err; // the file is missing or too big
-    throw new InputError(`expected JSON (${err instanceof Error ? err.message : String(err)})`, {
-      ...(file ? { source: file } : {}),
-      field: '--price-multipliers',
-    });
-  }
-  return parsePriceMultipliers(parsed, file ?? '--price-multipliers');
 }
 
 function parseAddress(value: string): [string, number] {

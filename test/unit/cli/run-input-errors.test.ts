@@ -121,6 +121,18 @@ describe('berth run with input that cannot work', () => {
     );
   }, 30_000);
 
+  it('--price-multipliers @file is read through the bounded reader: a missing or huge file is named', async () => {
+    const path = file('closed-three.kubeconfig', kubeconfig(`https://127.0.0.1:${closedPort}`));
+    const missing = join(dir, 'no-multipliers.json');
+    const r1 = await run('--kubeconfig', path, '--price-multipliers', `@${missing}`);
+    expect(r1.code).toBe(1);
+    expect(oneSentence(r1.stderr)).toBe(`error: ${missing}: no such file`);
+    const huge = file('huge-multipliers.json', `{"family":{${'"m7i":0.5,'.repeat(500_000)}"c7i":0.5}}`);
+    const r2 = await run('--kubeconfig', path, '--price-multipliers', `@${huge}`);
+    expect(r2.code).toBe(1);
+    expect(oneSentence(r2.stderr)).toContain(`error: ${huge}: the input is larger than 4 MiB`);
+  }, 30_000);
+
   it('a boolean variable holding neither true nor false is an error naming it', async () => {
     const r = await runCli(['run'], { env: { BERTH_LEADER_ELECT: 'maybe' } });
     expect(r.code).toBe(1);
