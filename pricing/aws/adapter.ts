@@ -6,7 +6,6 @@ import {
 } from '../../src/model/index.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { applyMultipliers } from '../multipliers.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './call.ts';
 import { type AwsClientOptions, type AwsSnapshot, createAwsClients, fetchAwsSnapshot } from './fetch.ts';
 import { awsLiveOfferings, spotBands } from './offerings.ts';
 
@@ -15,8 +14,6 @@ export interface AwsPricingAdapterOptions extends AwsClientOptions {
   multipliers?: PriceMultipliers;
   /** Skipped products, retries, fallbacks. Default: stderr. */
   onWarning?: (message: string) => void;
-  /** Throttling retries; default 6 attempts, 0.5 s doubling to at most 20 s. */
-  retry?: Partial<RetryPolicy>;
   /**
    * The embedded AWS offerings (every region): where spot interruption bands
    * and the Fargate shape table come from. Default: the embedded catalog.
@@ -54,9 +51,8 @@ export function createAwsPricingAdapter(options: AwsPricingAdapterOptions): AwsP
       { field: 'region' },
     );
   }
-  const clients = createAwsClients(options);
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const warnOut = options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  const clients = createAwsClients({ ...options, onRetry: options.onRetry ?? warnOut });
   let embedded: readonly Offering[] | undefined;
   const embeddedOfferings = (): readonly Offering[] => {
     // Read once: the embedded catalog never changes while we run. Its age is the
@@ -80,10 +76,8 @@ export function createAwsPricingAdapter(options: AwsPricingAdapterOptions): AwsP
         warnOut(`more warnings from this ${region} fetch are left out`);
     };
     return fetchAwsSnapshot(clients, region, {
-      retry,
       signal,
       warn,
-      onRetry: warn,
       ...(options.maxPages ? { maxPages: options.maxPages } : {}),
     });
   };

@@ -1,16 +1,17 @@
 import {
-  DescribeInstanceTypeOfferingsCommand,
-  DescribeInstanceTypesCommand,
-  DescribeSpotPriceHistoryCommand,
   EC2Client,
   type EC2ClientConfig,
   type InstanceTypeOffering,
+  paginateDescribeInstanceTypeOfferings,
+  paginateDescribeInstanceTypes,
+  paginateDescribeSpotPriceHistory,
   type SpotPrice,
 } from '@aws-sdk/client-ec2';
-import { type Filter, GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { type Filter, PricingClient, paginateGetProducts } from '@aws-sdk/client-pricing';
+import { type AwsRetryPolicy, awsRetryConfig } from '../../src/model/aws-retry.ts';
 import type { Arch } from '../../src/model/index.ts';
 import type { AwsTypeSpec } from '../catalog/sources.ts';
-import { type CallOptions, callAws } from './call.ts';
+import { awsCallError, DEFAULT_RETRY, retryMessage } from './call.ts';
 import {
   LINUX_SPOT_PRODUCTS,
   latestSpotPrices,
@@ -66,6 +67,10 @@ export interface AwsClientOptions {
   ec2Endpoint?: string;
   /** Default: the SDK's chain (environment, profile, IRSA / Pod Identity, instance role). */
   credentials?: EC2ClientConfig['credentials'];
+  /** Throttling retries; default 6 attempts, 0.5 s doubling to at most 20 s. */
+  retry?: Partial<AwsRetryPolicy>;
+  /** Told about each retry, so a slow refresh can be explained. */
+  onRetry?: (message: string) => void;
 }
 
 export interface AwsClients {
@@ -73,24 +78,39 @@ export interface AwsClients {
   ec2: EC2Client;
 }
 
+/**
+ * Clients whose SDK retries throttled calls only (bounded, with backoff):
+ * reads are safe to repeat, but a price list that fails otherwise is better
+ * reported at once, as the caller keeps the prices it has.
+ */
 export function createAwsClients(o: AwsClientOptions): AwsClients {
-  // We retry throttling ourselves (bounded, observable); the SDK's own retries would multiply it.
-  const common = { maxAttempts: 1, ...(o.credentials ? { credentials: o.credentials } : {}) };
+  const retry = (what: string) =>
+    awsRetryConfig({
+      ...DEFAULT_RETRY,
+      ...o.retry,
+      retryOn: 'throttling',
+      ...(o.onRetry ? { onRetry: (n) => o.onRetry?.(retryMessage(what, n)) } : {}),
+    });
+  const credentials = o.credentials ? { credentials: o.credentials } : {};
   return {
     pricing: new PricingClient({
-      ...common,
+      ...credentials,
+      // The only call berth makes on it.
+      ...retry('pricing:GetProducts'),
       region: pricingRegionFor(o.region),
       ...(o.pricingEndpoint ? { endpoint: o.pricingEndpoint } : {}),
     }),
     ec2: new EC2Client({
-      ...common,
+      ...credentials,
+      ...retry('ec2:Describe*'),
       region: o.region,
       ...(o.ec2Endpoint ? { endpoint: o.ec2Endpoint } : {}),
     }),
   };
 }
 
-export interface FetchOptions extends CallOptions {
+export interface FetchOptions {
+  signal: AbortSignal;
   /** Told about every product skipped and every fallback taken. */
   warn: (message: string) => void;
   /** A paginated call that goes on longer than this is broken, not big. */
@@ -134,71 +154,46 @@ export async function fetchAwsSnapshot(
   return snapshot;
 }
 
-/** Pages of a NextToken API until the last one, at most `maxPages`. */
-async function allPages<P>(
-  what: string,
-  page: (token: string | undefined) => Promise<{ next: string | undefined; page: P }>,
-  o: FetchOptions,
-): Promise<P[]> {
+class PageLimit extends Error {}
+
+/**
+ * Every page of one of the SDK's paginators (an EC2 describe, the price
+ * list), at most `maxPages`; a failure in words naming `action`.
+ */
+async function allPages<P>(action: string, pages: AsyncIterable<P>, o: FetchOptions): Promise<P[]> {
   const max = o.maxPages ?? DEFAULT_MAX_PAGES;
-  const pages: P[] = [];
-  let token: string | undefined;
-  do {
-    if (pages.length >= max) throw new Error(`${what}: more than ${max} pages; stopping rather than looping`);
-    const result = await page(token);
-    pages.push(result.page);
-    token = result.next || undefined;
-  } while (token !== undefined);
-  return pages;
+  const out: P[] = [];
+  try {
+    for await (const page of pages) {
+      if (out.length >= max)
+        throw new PageLimit(`${action}: more than ${max} pages; stopping rather than looping`);
+      out.push(page);
+    }
+  } catch (err) {
+    throw err instanceof PageLimit ? err : awsCallError(action, err, o.signal);
+  }
+  return out;
+}
+
+/** What each paginator is given: the client, a page size, and the abort signal for every page's call. */
+function paging<C>(client: C, pageSize: number, o: FetchOptions) {
+  return [{ client, pageSize, stopOnSameToken: true }, { abortSignal: o.signal }] as const;
 }
 
 async function describeOfferings(ec2: EC2Client, o: FetchOptions): Promise<InstanceTypeOffering[]> {
-  const action = 'ec2:DescribeInstanceTypeOfferings';
-  const pages = await allPages(
-    action,
-    async (NextToken) => {
-      const out = await callAws(
-        action,
-        () =>
-          ec2.send(
-            new DescribeInstanceTypeOfferingsCommand({
-              LocationType: 'availability-zone',
-              MaxResults: 1000,
-              ...(NextToken ? { NextToken } : {}),
-            }),
-            { abortSignal: o.signal },
-          ),
-        o,
-      );
-      return { next: out.NextToken, page: out.InstanceTypeOfferings ?? [] };
-    },
-    o,
+  const [config, call] = paging(ec2, 1000, o);
+  const pages = paginateDescribeInstanceTypeOfferings(config, { LocationType: 'availability-zone' }, call);
+  return (await allPages('ec2:DescribeInstanceTypeOfferings', pages, o)).flatMap(
+    (p) => p.InstanceTypeOfferings ?? [],
   );
-  return pages.flat();
 }
 
 async function describeTypes(ec2: EC2Client, o: FetchOptions): Promise<Map<string, AwsTypeSpec>> {
   const action = 'ec2:DescribeInstanceTypes';
-  const pages = await allPages(
-    action,
-    async (NextToken) => {
-      const out = await callAws(
-        action,
-        () =>
-          ec2.send(
-            new DescribeInstanceTypesCommand({ MaxResults: 100, ...(NextToken ? { NextToken } : {}) }),
-            {
-              abortSignal: o.signal,
-            },
-          ),
-        o,
-      );
-      return { next: out.NextToken, page: out.InstanceTypes ?? [] };
-    },
-    o,
-  );
+  const [config, call] = paging(ec2, 100, o);
+  const pages = await allPages(action, paginateDescribeInstanceTypes(config, {}, call), o);
   const types = new Map<string, AwsTypeSpec>();
-  for (const info of pages.flat()) {
+  for (const info of pages.flatMap((p) => p.InstanceTypes ?? [])) {
     const spec = typeSpecOf(info);
     if (spec && info.InstanceType) types.set(info.InstanceType, spec);
     else o.warn(`${action}: ${info.InstanceType ?? 'an entry'} has no vCPU or memory; left out`);
@@ -207,31 +202,11 @@ async function describeTypes(ec2: EC2Client, o: FetchOptions): Promise<Map<strin
 }
 
 async function describeSpotPrices(ec2: EC2Client, o: FetchOptions): Promise<SpotPrice[]> {
-  const action = 'ec2:DescribeSpotPriceHistory';
+  const [config, call] = paging(ec2, 1000, o);
   // StartTime now: the history then holds the price in force now for each type and zone.
-  const StartTime = new Date();
-  const pages = await allPages(
-    action,
-    async (NextToken) => {
-      const out = await callAws(
-        action,
-        () =>
-          ec2.send(
-            new DescribeSpotPriceHistoryCommand({
-              ProductDescriptions: [...LINUX_SPOT_PRODUCTS],
-              StartTime,
-              MaxResults: 1000,
-              ...(NextToken ? { NextToken } : {}),
-            }),
-            { abortSignal: o.signal },
-          ),
-        o,
-      );
-      return { next: out.NextToken, page: out.SpotPriceHistory ?? [] };
-    },
-    o,
-  );
-  return pages.flat();
+  const input = { ProductDescriptions: [...LINUX_SPOT_PRODUCTS], StartTime: new Date() };
+  const pages = paginateDescribeSpotPriceHistory(config, input, call);
+  return (await allPages('ec2:DescribeSpotPriceHistory', pages, o)).flatMap((p) => p.SpotPriceHistory ?? []);
 }
 
 /** Every product of a Price List query, each still a JSON string (or already decoded). */
@@ -241,31 +216,14 @@ async function priceListItems(
   Filters: Filter[],
   o: FetchOptions,
 ): Promise<{ page: number; index: number; raw: unknown }[]> {
-  const action = 'pricing:GetProducts';
-  const pages = await allPages(
-    `${action} ${ServiceCode}`,
-    async (NextToken) => {
-      const out = await callAws(
-        action,
-        () =>
-          pricing.send(
-            new GetProductsCommand({
-              ServiceCode,
-              Filters,
-              FormatVersion: 'aws_v1',
-              MaxResults: 100,
-              ...(NextToken ? { NextToken } : {}),
-            }),
-            { abortSignal: o.signal },
-          ),
-        o,
-      );
-      const list: unknown = out.PriceList;
-      return { next: out.NextToken, page: Array.isArray(list) ? list.map(plainItem) : [] };
-    },
-    o,
-  );
-  return pages.flatMap((items, p) => items.map((raw, i) => ({ page: p + 1, index: i + 1, raw })));
+  const [config, call] = paging(pricing, 100, o);
+  const input = { ServiceCode, Filters, FormatVersion: 'aws_v1' };
+  const pages = await allPages('pricing:GetProducts', paginateGetProducts(config, input, call), o);
+  return pages.flatMap((out, p) => {
+    const list: unknown = out.PriceList;
+    const items = Array.isArray(list) ? list.map(plainItem) : [];
+    return items.map((raw, i) => ({ page: p + 1, index: i + 1, raw }));
+  });
 }
 
 /** The SDK may hand an item back as a String object; the parser wants the text. */

@@ -1,6 +1,10 @@
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { boundedRetryStrategy, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import type { AwsRetryOn } from '../../src/model/aws-errors.ts';
+import { type AwsRetryPolicy, awsRetryConfig } from '../../src/model/aws-retry.ts';
+
+/** EC2 throttles per account and action; a burst of launches can meet it, so allow more tries than the SDK's 3. */
+export const DEFAULT_RETRY: AwsRetryPolicy = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 export interface AwsClientOptions {
   region: string;
@@ -8,24 +12,34 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** Default: the SDK's chain (environment, profile, EKS Pod Identity / IRSA, instance role). */
   credentials?: EC2ClientConfig['credentials'];
-  retry?: RetryPolicy;
+  retry?: Partial<AwsRetryPolicy>;
 }
 
-function common(o: AwsClientOptions) {
-  const retry = o.retry ?? DEFAULT_RETRY;
+function common(o: AwsClientOptions, retryOn: AwsRetryOn) {
   return {
     region: o.region,
-    maxAttempts: retry.maxAttempts,
-    retryStrategy: boundedRetryStrategy(retry),
+    ...awsRetryConfig({ ...DEFAULT_RETRY, ...o.retry, retryOn }),
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),
   };
 }
 
+/** For calls that are safe to send twice (describe, terminate): retried on throttling and transient failures. */
 export function ec2Client(o: AwsClientOptions): EC2Client {
-  return new EC2Client(common(o));
+  return new EC2Client(common(o, 'throttling-and-transient'));
+}
+
+/**
+ * For RunInstances: retried only when throttled, i.e. refused before anything
+ * was done. A transient failure (a timeout, a 5xx) may have launched the
+ * machine; EC2 would recognise the client token, but an EC2-compatible
+ * endpoint (moto) need not, so the launch goes back to the provider, which
+ * looks for the claim's tagged machine before it tries again.
+ */
+export function ec2LaunchClient(o: AwsClientOptions): EC2Client {
+  return new EC2Client(common(o, 'throttling'));
 }
 
 export function sqsClient(o: AwsClientOptions): SQSClient {
-  return new SQSClient(common(o));
+  return new SQSClient(common(o, 'throttling-and-transient'));
 }

@@ -5,8 +5,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { InterruptionNotice } from '../../src/model/index.ts';
-import { classifyAwsError } from './errors.ts';
+import { classifyAwsError, type InterruptionNotice } from '../../src/model/index.ts';
 import { parseInterruptionEvent } from './interruption-events.ts';
 
 export interface InterruptionQueueOptions {

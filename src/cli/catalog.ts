@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
+  AwsAccessError,
   CAPACITY_TYPES,
   type CapacityType,
   type Catalog,
@@ -254,7 +255,6 @@ export function register(program: Command): void {
       }
       // Loaded here: the AWS SDK is only for this command, not for list and info.
       const { buildAwsCatalogFromLive } = await import('../../pricing/aws/catalog-build.ts');
-      const { AwsCredentialsError } = await import('../../pricing/aws/aws-errors.ts');
       try {
         const result = await buildAwsCatalogFromLive({
           region: opts.region,
@@ -274,7 +274,7 @@ export function register(program: Command): void {
             `${result.shapes} shapes, ${(result.bytes / 1024).toFixed(0)} KiB\n`,
         );
       } catch (err) {
-        if (!(err instanceof AwsCredentialsError)) throw err;
+        if (!(err instanceof AwsAccessError)) throw err;
         process.stderr.write(`error: ${err.message}\n`);
         process.exitCode = 1;
       }

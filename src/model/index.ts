@@ -16,3 +16,4 @@ export * from './aws.ts';
 export * from './on-offer.ts';
 export * from './resource-names.ts';
 export * from './reach.ts';
+export * from './aws-errors.ts';

@@ -8,11 +8,10 @@ import { DescribeInstanceTypeOfferingsCommand, EC2Client } from '@aws-sdk/client
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsPricingAdapterOptions, createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
-import { AwsCredentialsError } from '../../pricing/aws/aws-errors.ts';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { type PriceDataSource, startPriceRefresh } from '../../src/controller/price-refresh.ts';
-import type { Offering } from '../../src/model/index.ts';
+import { AwsAccessError, type Offering } from '../../src/model/index.ts';
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 import { type PriceListServer, type Product, startPriceListServer } from './price-list-server.ts';
@@ -298,9 +297,9 @@ describe('the AWS pricing adapter against a local Price List server and a real m
     const err = await adapter({ credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'wrong' } })
       .fetch(AbortSignal.timeout(60_000))
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AwsCredentialsError);
-    expect((err as AwsCredentialsError).problem).toBe('rejected');
-    expect((err as Error).message).toMatch(/AWS rejected the credentials for pricing:GetProducts/);
+    expect(err).toBeInstanceOf(AwsAccessError);
+    expect((err as AwsAccessError).problem).toBe('rejected-credentials');
+    expect((err as Error).message).toMatch(/AWS rejected berth's credentials on pricing:GetProducts/);
   });
 
   it('berth catalog build --from aws rewrites the region in the catalog format, and the loader reads it back', async () => {

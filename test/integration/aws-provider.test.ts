@@ -8,13 +8,13 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFor } from '../../src/controller/claim.ts';
 import {
+  AwsAccessError,
   type AwsProviderConfig,
   CapacityError,
   type Claim,
   type InterruptionNotice,
   type Offering,
 } from '../../src/model/index.ts';
-import { AwsAccessError } from '../../providers/aws/errors.ts';
 import { startMotoServer, type MotoServer } from '../../providers/aws/moto-server.ts';
 import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
 import {
@@ -280,6 +280,24 @@ describe('AWS provider against moto', () => {
       'RunInstances:true',
       'RunInstances:false',
     ]);
+    expect(await byClaim(c)).toHaveLength(1);
+  });
+
+  it('sends RunInstances again only when throttled: a transient failure may have launched, so it goes back to the caller', async () => {
+    const p = provider();
+    const before = proxy.calls.length;
+    // Describe calls are safe to repeat: a 500 is retried there.
+    proxy.add({ action: 'DescribeInstances', code: 'InternalError', status: 500, times: 1 });
+    proxy.add({ action: 'RunInstances', code: 'InternalError', status: 500, times: 1 });
+    const c = claim();
+    const err = await p.launch(c, signal()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'InternalError' });
+    expect(err).not.toBeInstanceOf(CapacityError);
+    const seen = proxy.calls.slice(before).map((call) => `${call.action}:${call.faulted}`);
+    expect(seen).toEqual(['DescribeInstances:true', 'DescribeInstances:false', 'RunInstances:true']);
+    // The caller's next try looks for the claim's machine first, then launches it once.
+    const instance = await p.launch(c, signal());
+    expect(instance.id).toMatch(/^i-/);
     expect(await byClaim(c)).toHaveLength(1);
   });
 
