@@ -97,11 +97,11 @@ describe('local cluster state file', () => {
     expect(scanPids(readFileSync(file, 'utf8')).map((p) => p.pid)).toEqual([pid, 4000000]);
   });
 
-  it('berth cluster down and status name the damaged file and the live PIDs instead of "not running"', async () => {
+  it('berth cluster down, status and up name the damaged file and the live PIDs instead of "not running"', async () => {
     const pid = sleeper.pid!;
     const file = splicedStateFile('damaged', pid);
     const env = { BERTH_STATE_DIR: root };
-    for (const command of ['down', 'status']) {
+    for (const command of ['down', 'status', 'up']) {
       const r = await runCli(['cluster', command, '--name', 'damaged'], { env });
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(`its state file ${file} cannot be read`);
@@ -123,5 +123,5 @@ describe('local cluster state file', () => {
     });
     // Nothing it names was stopped: berth cannot tell they are the cluster's.
     expect(() => process.kill(pid, 0)).not.toThrow();
-  });
+  }, 60_000);
 });
