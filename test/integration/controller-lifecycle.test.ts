@@ -185,8 +185,10 @@ describe('controller: negotiated prices', () => {
     });
     try {
       const ns = await freshNamespace(core, 'discount');
-      const body = berthPod('p', { annotations: { 'berth.dev/policy': 'on-demand-only' } });
-      body.spec!.schedulerName = scheduler;
+      const body = berthPod('p', {
+        annotations: { 'berth.dev/policy': 'on-demand-only' },
+        schedulerName: scheduler,
+      });
       await core.createNamespacedPod({ namespace: ns, body });
       const b = await waitBerth(ns, 'p', 'Bound', (x) => x.status?.phase === 'Bound');
       const o = b.spec.offering!;

@@ -18,9 +18,10 @@ describe('controller: a machine that never turns Ready', () => {
 
   it('is replaced after the ready timeout, and both machines are paid for', async () => {
     berth.provider.stallNext({});
-    const pod = berthPod('stuck-1', { completeAfter: '2s' });
-    pod.spec!.schedulerName = SCHEDULER;
-    await core.createNamespacedPod({ namespace: ns, body: pod });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: berthPod('stuck-1', { completeAfter: '2s', schedulerName: SCHEDULER }),
+    });
 
     const done = await waitBerth(
       ns,

@@ -62,9 +62,10 @@ describe('a region missing from the embedded catalog', () => {
       expect(new Set(current?.offerings.map((o) => o.region))).toEqual(new Set([REGION]));
 
       const ns = await freshNamespace(core, 'live-region');
-      const pod = berthPod('p1', { completeAfter: '1s' });
-      pod.spec!.schedulerName = SCHEDULER;
-      await core.createNamespacedPod({ namespace: ns, body: pod });
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: berthPod('p1', { completeAfter: '1s', schedulerName: SCHEDULER }),
+      });
       const bound = await waitBerth(
         ns,
         'p1',
