@@ -107,6 +107,21 @@ describe('the folder table of the design', () => {
     expect(against).toEqual([]);
   });
 
+  it('keeps policies, pricing and providers on the model alone, which holds what they share', () => {
+    for (const unit of ['policies', 'pricing', 'providers']) {
+      const targets = [...found.keys()]
+        .filter((k) => k.startsWith(`${unit} -> `))
+        .map((k) => k.split(' -> ')[1]);
+      expect(targets, unit).toEqual(['src/model']);
+    }
+    const files = (key: string) => (found.get(key) ?? []).map((f) => f.split(' imports ')[1]);
+    // Quantity parsing is the model's, not placement's; the AWS errors and retries are one module for both clouds' users.
+    expect(files('policies -> src/model')).toContain('src/model/quantity.ts');
+    for (const unit of ['pricing', 'providers']) {
+      expect(files(`${unit} -> src/model`), unit).toContain('src/model/aws-retry.ts');
+    }
+  });
+
   it('keeps the controller off the HTTP server and the wiring', () => {
     const up = [...found]
       .filter(([key]) => /^src\/controller -> src\/(server|runtime|cli)$/.test(key))
