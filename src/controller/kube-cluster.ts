@@ -1,10 +1,7 @@
 import {
-  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
   PatchStrategy,
   setHeaderOptions,
   type V1DaemonSet,
@@ -16,14 +13,19 @@ import { BerthClient } from '../kube/berths.ts';
 import { bindPod } from '../kube/binding.ts';
 import { createEventRecorder, type EventRecorder } from '../kube/events.ts';
 import { cordonNode, evictPod } from '../kube/eviction.ts';
-import { type ResourceHandlers, type ResourceWatch, watchResources } from '../kube/informer.ts';
+import type { ResourceHandlers, ResourceWatch } from '../kube/informer.ts';
 import type { Logger } from '../kube/log.ts';
 import {
-  BERTH_PLURAL,
+  type WatchedPolicy,
+  watchBerthNodes,
+  watchBerthPods,
+  watchBerths,
+  watchDaemonSets,
+  watchPolicies,
+} from '../kube/watches.ts';
+import {
   type BerthObject,
   GROUP,
-  LABEL_CLUSTER,
-  LABEL_POD_UID,
   POLICY_PLURAL,
   type PlacementPolicyStatus,
   type PolicySpec,
@@ -33,10 +35,7 @@ import type { ClusterView, ClusterWriter } from './ports.ts';
 const VERSION = 'v1alpha1';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-export interface PolicyObject extends KubernetesObject {
-  spec?: PolicySpec;
-  status?: PlacementPolicyStatus;
-}
+export type PolicyObject = WatchedPolicy;
 
 export interface WatchHandlers {
   pods: ResourceHandlers<V1Pod>;
@@ -55,7 +54,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private watches:
     | {
         pods: ResourceWatch<V1Pod>;
-        berths: ResourceWatch<KubernetesObject>;
+        berths: ResourceWatch<BerthObject>;
         nodes: ResourceWatch<V1Node>;
         policies: ResourceWatch<PolicyObject>;
         daemonSets: ResourceWatch<V1DaemonSet>;
@@ -74,59 +73,13 @@ export class KubeCluster implements ClusterView, ClusterWriter {
 
   /** Starts the informers and resolves once every cache holds its first list. */
   async watch(handlers: WatchHandlers): Promise<void> {
-    const apps = this.kc.makeApiClient(AppsV1Api);
-    const custom = this.kc.makeApiClient(CustomObjectsApi);
-    const podSelector = `spec.schedulerName=${this.schedulerName}`;
-    // Only what this installation owns: two berth controllers with different scheduler names share a cluster safely.
-    const ours = `${LABEL_CLUSTER}=${this.schedulerName}`;
-    const ourNodes = `${LABEL_POD_UID},${ours}`;
-    const listCustom = (plural: string, labelSelector?: string) => async () =>
-      (await custom.listClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural,
-        ...(labelSelector ? { labelSelector } : {}),
-      })) as KubernetesListObject<KubernetesObject>;
+    const options = { logger: this.log };
     this.watches = {
-      pods: watchResources(
-        this.kc,
-        '/api/v1/pods',
-        () => this.core.listPodForAllNamespaces({ fieldSelector: podSelector }),
-        handlers.pods,
-        { fieldSelector: podSelector, name: 'pods', model: 'V1Pod', logger: this.log },
-      ),
-      berths: watchResources(
-        this.kc,
-        `/apis/${GROUP}/${VERSION}/${BERTH_PLURAL}`,
-        listCustom(BERTH_PLURAL, ours),
-        handlers.berths as ResourceHandlers<KubernetesObject>,
-        { labelSelector: ours, name: 'berths', logger: this.log },
-      ),
-      nodes: watchResources(
-        this.kc,
-        '/api/v1/nodes',
-        () => this.core.listNode({ labelSelector: ourNodes }),
-        handlers.nodes,
-        { labelSelector: ourNodes, name: 'nodes', model: 'V1Node', logger: this.log },
-      ),
-      policies: watchResources(
-        this.kc,
-        `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`,
-        listCustom(POLICY_PLURAL) as () => Promise<KubernetesListObject<PolicyObject>>,
-        handlers.policies,
-        { name: 'placementpolicies', logger: this.log },
-      ),
-      daemonSets: watchResources(
-        this.kc,
-        '/apis/apps/v1/daemonsets',
-        () => apps.listDaemonSetForAllNamespaces(),
-        {},
-        {
-          name: 'daemonsets',
-          model: 'V1DaemonSet',
-          logger: this.log,
-        },
-      ),
+      pods: watchBerthPods(this.kc, this.schedulerName, handlers.pods, options),
+      berths: watchBerths(this.kc, this.schedulerName, handlers.berths, options),
+      nodes: watchBerthNodes(this.kc, this.schedulerName, handlers.nodes, options),
+      policies: watchPolicies(this.kc, handlers.policies, options),
+      daemonSets: watchDaemonSets(this.kc, {}, options),
     };
     await Promise.all(Object.values(this.watches).map((w) => w.hasSynced()));
   }
@@ -145,7 +98,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.pods.get(namespace, name);
   }
   berth(namespace: string, name: string): BerthObject | undefined {
-    const cached = this.w.berths.get(namespace, name) as BerthObject | undefined;
+    const cached = this.w.berths.get(namespace, name);
     const key = `${namespace}/${name}`;
     const mine = this.written.get(key);
     if (!mine) return cached;
@@ -170,7 +123,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     }
   }
   berths(): BerthObject[] {
-    return this.w.berths.list() as unknown as BerthObject[];
+    return this.w.berths.list();
   }
   nodes(): V1Node[] {
     return this.w.nodes.list();

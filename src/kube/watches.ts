@@ -1,6 +1,9 @@
 /**
- * The watches the controller runs, each with its path, list call and
- * selector in one place so the two can never disagree.
+ * The watches a berth installation runs, each with its path, list call and
+ * selectors in one place so the two can never disagree. An installation is
+ * known by its scheduler name: it watches the pods that name it, and only the
+ * Berths and Nodes labelled as its own, so two installations with different
+ * scheduler names share a cluster safely.
  */
 import {
   AppsV1Api,
@@ -16,24 +19,37 @@ import {
   BERTH_PLURAL,
   type BerthObject,
   GROUP,
+  LABEL_CLUSTER,
   LABEL_POD_UID,
   type PlacementPolicyObject,
   POLICY_PLURAL,
-  SCHEDULER_NAME,
+  type PolicySpec,
 } from '../model/index.ts';
-import { type ResourceHandlers, type ResourceWatch, type WatchOptions, watchResources } from './informer.ts';
+import {
+  type ResourceHandlers,
+  type ResourceWatch,
+  type Watchable,
+  type WatchOptions,
+  watchResources,
+} from './informer.ts';
 
 type Options = Omit<WatchOptions, 'labelSelector' | 'fieldSelector' | 'name' | 'model'>;
 const VERSION = BERTH_API_VERSION.split('/')[1] ?? 'v1alpha1';
 
-/** Pods that asked for berth (spec.schedulerName), in every namespace, for their whole life. */
+/** The label selector of what one installation (scheduler name) owns: its Berths and its Nodes. */
+export function installationSelector(schedulerName: string): string {
+  return `${LABEL_CLUSTER}=${schedulerName}`;
+}
+
+/** Pods that asked for this installation (spec.schedulerName), in every namespace, for their whole life. */
 export function watchBerthPods(
   kc: KubeConfig,
+  schedulerName: string,
   handlers: ResourceHandlers<V1Pod>,
   options: Options = {},
 ): ResourceWatch<V1Pod> {
   const core = kc.makeApiClient(CoreV1Api);
-  const fieldSelector = `spec.schedulerName=${SCHEDULER_NAME}`;
+  const fieldSelector = `spec.schedulerName=${schedulerName}`;
   return watchResources(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ fieldSelector }), handlers, {
     ...options,
     fieldSelector,
@@ -42,14 +58,15 @@ export function watchBerthPods(
   });
 }
 
-/** Nodes berth launched (they carry the pod-uid label). */
+/** Nodes this installation launched (they carry the pod-uid label and its own). */
 export function watchBerthNodes(
   kc: KubeConfig,
+  schedulerName: string,
   handlers: ResourceHandlers<V1Node>,
   options: Options = {},
 ): ResourceWatch<V1Node> {
   const core = kc.makeApiClient(CoreV1Api);
-  const labelSelector = LABEL_POD_UID;
+  const labelSelector = `${LABEL_POD_UID},${installationSelector(schedulerName)}`;
   return watchResources(kc, '/api/v1/nodes', () => core.listNode({ labelSelector }), handlers, {
     ...options,
     labelSelector,
@@ -70,42 +87,51 @@ export function watchDaemonSets(
     '/apis/apps/v1/daemonsets',
     () => apps.listDaemonSetForAllNamespaces(),
     handlers,
-    {
-      ...options,
-      name: 'daemonsets',
-      model: 'V1DaemonSet',
-    },
+    { ...options, name: 'daemonsets', model: 'V1DaemonSet' },
   );
 }
 
-function watchCustom<T extends { metadata: { name: string } }>(
+function watchCustom<T extends Watchable>(
   kc: KubeConfig,
   plural: string,
+  labelSelector: string | undefined,
   handlers: ResourceHandlers<T>,
   options: Options,
 ): ResourceWatch<T> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = async (): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> =>
-    // The custom-objects client is untyped; the CRD's schema is what guarantees the shape.
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
+    // The custom-objects client is untyped: what a list returns is checked by the caller's handlers.
+    custom.listClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural,
+      ...(labelSelector ? { labelSelector } : {}),
+    });
   return watchResources(kc, `/apis/${GROUP}/${VERSION}/${plural}`, list, handlers, {
     ...options,
+    ...(labelSelector ? { labelSelector } : {}),
     name: plural,
   });
 }
 
+/** This installation's Berths, in every namespace. */
 export function watchBerths(
   kc: KubeConfig,
+  schedulerName: string,
   handlers: ResourceHandlers<BerthObject>,
   options: Options = {},
 ): ResourceWatch<BerthObject> {
-  return watchCustom(kc, BERTH_PLURAL, handlers, options);
+  return watchCustom(kc, BERTH_PLURAL, installationSelector(schedulerName), handlers, options);
 }
 
+/** A PlacementPolicy as the API server has it: one without a spec exists, and means every default. */
+export type WatchedPolicy = Omit<PlacementPolicyObject, 'spec'> & { spec?: PolicySpec };
+
+/** Every PlacementPolicy: a pod of any installation may name one. */
 export function watchPolicies(
   kc: KubeConfig,
-  handlers: ResourceHandlers<PlacementPolicyObject>,
+  handlers: ResourceHandlers<WatchedPolicy>,
   options: Options = {},
-): ResourceWatch<PlacementPolicyObject> {
-  return watchCustom(kc, POLICY_PLURAL, handlers, options);
+): ResourceWatch<WatchedPolicy> {
+  return watchCustom(kc, POLICY_PLURAL, undefined, handlers, options);
 }

@@ -32,6 +32,7 @@ import {
   type BerthObject,
   FINALIZER,
   GROUP,
+  LABEL_CLUSTER,
   type PlacedOffering,
 } from '../../src/model/index.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
@@ -193,9 +194,14 @@ describe('CRDs', () => {
     await berths.create({
       ...newBerth(
         { metadata: podRef(pod) },
-        { policy: 'default', offering, fallbacks: [], explanation: 'cheapest spot arm64' },
+        {
+          policy: 'default',
+          offering: { ...offering, hourlyPrice: '0.0312' },
+          fallbacks: [],
+          explanation: 'cheapest spot arm64',
+        },
       ),
-      status: { phase: 'Bound', nodeName: 'berth-node-1' },
+      status: { phase: 'Bound', nodeName: 'berth-node-1', reason: 'NodeNotReady', message: 'replaced once' },
     });
     const table = (await custom.listNamespacedCustomObject(
       { group: GROUP, version: 'v1alpha1', namespace: ns, plural: 'berths' },
@@ -210,27 +216,32 @@ describe('CRDs', () => {
       'Name',
       'Pod',
       'Phase',
+      'Reason',
       'Type',
       'Capacity',
-      'Price',
+      '$/Hour',
       'Cloud',
       'Node',
+      'Message',
       'Age',
     ]);
-    // Cloud and Node only with -o wide.
+    // Cloud, Node and Message only with -o wide.
     expect(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name)).toEqual([
       'Cloud',
       'Node',
+      'Message',
     ]);
-    expect(table.rows[0]?.cells.slice(0, 8)).toEqual([
+    expect(table.rows[0]?.cells.slice(0, 10)).toEqual([
       'trainer',
       'trainer',
       'Bound',
+      'NodeNotReady',
       'm7g.large',
       'spot',
-      0.0312,
+      '0.0312',
       'aws',
       'berth-node-1',
+      'replaced once',
     ]);
   });
 });
@@ -642,23 +653,30 @@ describe('informer', () => {
     }
   });
 
-  it('watches Berths (a custom resource) across namespaces', async () => {
+  it("watches one installation's Berths (a custom resource) across namespaces, and no other's", async () => {
     const ns = await freshNamespace(core, 'watch-berth');
-    const pod = await berthPod(ns, 'b1');
+    const [pod, other] = [await berthPod(ns, 'b1'), await berthPod(ns, 'b2')];
     const names: string[] = [];
     const watch = watchBerths(
       kc,
+      TEST_SCHEDULER,
       { onAdd: (b) => names.push(`${b.metadata.namespace}/${b.metadata.name}`) },
       { logger },
     );
     try {
       await watch.hasSynced();
       const berths = new BerthClient(kc);
-      await berths.create(
-        newBerth({ metadata: podRef(pod) }, { policy: 'p', fallbacks: [], explanation: '' }),
-      );
+      const owned = (p: V1Pod, installation: string) => {
+        const b = newBerth({ metadata: podRef(p) }, { policy: 'p', fallbacks: [], explanation: '' });
+        return { ...b, metadata: { ...b.metadata, labels: { [LABEL_CLUSTER]: installation } } };
+      };
+      // Another installation's Berth first: once ours is seen, the other would have been too.
+      await berths.create(owned(other, 'another-berth'));
+      await berths.create(owned(pod, TEST_SCHEDULER));
       await waitFor('berth seen', async () => watch.get(ns, 'b1'));
       expect(names).toContain(`${ns}/b1`);
+      expect(names).not.toContain(`${ns}/b2`);
+      expect(watch.get(ns, 'b2')).toBeUndefined();
       await berths.patchStatus(ns, 'b1', { phase: 'Launching' });
       await waitFor('status seen', async () =>
         watch.get(ns, 'b1')?.status?.phase === 'Launching' ? true : undefined,
@@ -685,7 +703,7 @@ describe('deploy/rbac.yaml', () => {
     const saCore = sa.makeApiClient(CoreV1Api);
 
     // What the controller does, as the controller.
-    const pods = watchBerthPods(sa, {}, { logger });
+    const pods = watchBerthPods(sa, TEST_SCHEDULER, {}, { logger });
     await pods.hasSynced();
     await pods.stop();
     const pod = podRef(await berthPod(ns, 'p'));
