@@ -111,12 +111,16 @@ export function describeUserError(err: unknown): string | undefined {
       const address = field(e, 'address');
       const port = field(e, 'port');
       const host = field(e, 'hostname') ?? field(e, 'host');
+      // node-fetch names only the URL, in its message: "request to https://host:port/... failed".
+      const url = /request to (https?:\/\/[^/\s]+)/.exec(err instanceof Error ? err.message : '')?.[1];
       const where =
-        typeof address === 'string'
-          ? `${address}${typeof port === 'number' ? `:${port}` : ''}`
-          : typeof host === 'string'
-            ? host
-            : 'the server';
+        url !== undefined
+          ? url
+          : typeof address === 'string'
+            ? `${address}${typeof port === 'number' ? `:${port}` : ''}`
+            : typeof host === 'string'
+              ? host
+              : 'the server';
       return `cannot reach ${where} (${code}); check the address and that it is running`;
     }
     if (typeof code === 'string' && code in FILE_CODES && typeof field(e, 'path') === 'string') {

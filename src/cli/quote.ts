@@ -325,9 +325,9 @@ async function daemonSetsFrom(flags: QuoteFlags): Promise<V1PodSpec[]> {
     specs.push(...pods.filter((p) => p.kind === 'DaemonSet').map((p) => p.spec));
   }
   if (flags.kubeconfig) {
-    const { AppsV1Api, KubeConfig } = await import('@kubernetes/client-node');
-    const kc = new KubeConfig();
-    kc.loadFromFile(flags.kubeconfig);
+    const { AppsV1Api } = await import('@kubernetes/client-node');
+    const { loadKubeConfig } = await import('./kubeconfig.ts');
+    const { kubeConfig: kc } = loadKubeConfig(flags.kubeconfig);
     const list = await kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces();
     for (const ds of list.items) if (ds.spec?.template.spec) specs.push(ds.spec.template.spec);
   }

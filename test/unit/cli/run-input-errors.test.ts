@@ -139,3 +139,25 @@ describe('berth run with input that cannot work', () => {
     expect(oneSentence(r.stderr)).toBe('error: $BERTH_LEADER_ELECT: expected true or false, got "maybe"');
   });
 });
+
+describe('berth quote --kubeconfig (DaemonSets from a cluster) with input that cannot work', () => {
+  const pod = () =>
+    file('pod.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n');
+
+  it('an unreachable API server is one sentence naming it', async () => {
+    const server = `https://127.0.0.1:${closedPort}`;
+    const path = file('quote-closed.kubeconfig', kubeconfig(server));
+    const r = await runCli(['quote', '-f', pod(), '--kubeconfig', path]);
+    expect(r.code).toBe(1);
+    expect(oneSentence(r.stderr)).toBe(
+      `error: cannot reach ${server} (ECONNREFUSED); check the address and that it is running`,
+    );
+  }, 30_000);
+
+  it('a malformed kubeconfig names the file and --kubeconfig', async () => {
+    const path = file('quote-broken.kubeconfig', 'clusters: [\n');
+    const r = await runCli(['quote', '-f', pod(), '--kubeconfig', path]);
+    expect(r.code).toBe(1);
+    expect(oneSentence(r.stderr)).toContain(`error: ${path}: not a valid kubeconfig (`);
+  }, 30_000);
+});
