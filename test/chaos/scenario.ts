@@ -90,17 +90,27 @@ export async function finishScenario(
   const timings = { drainSeconds: 0, teardownSeconds: 0, releaseSeconds: 0 };
   const drained = Date.now();
   // Finished: every pod ended, and the Job controller (which may lag after an API server restart) agrees.
-  await until(async () => {
-    const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+  const unfinished = async (): Promise<string[]> => {
+    // From the watch: kube-controller-manager deletes a finished pod once its node is gone.
+    const pods = [...s.recorder.seen.pods.values()];
     const jobs = (await batch.listNamespacedJob({ namespace: ns })).items;
     const ended = (c: { type: string; status: string }) =>
       (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True';
-    return (
-      pods.length >= o.expectedPods &&
-      pods.every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) &&
-      jobs.every((j) => j.status?.conditions?.some(ended))
-    );
-  }, o.drainTimeoutMs ?? 120_000);
+    return [
+      ...(pods.length < o.expectedPods ? [`only ${pods.length} of ${o.expectedPods} pods were created`] : []),
+      ...pods
+        .filter((p) => !p.phases.has('Succeeded') && !p.phases.has('Failed'))
+        .map(
+          (p) =>
+            `pod ${p.name} has not finished (${[...p.phases].join(', ')} on ${p.nodeNames.join(', ') || 'no node'})`,
+        ),
+      ...jobs
+        .filter((j) => !j.status?.conditions?.some(ended))
+        .map((j) => `Job ${j.metadata?.name} has not ended: ${JSON.stringify(j.status)}`),
+    ];
+  };
+  await until(async () => (await unfinished()).length === 0, o.drainTimeoutMs ?? 120_000);
+  const notDone = await unfinished().catch((err: unknown) => [`could not list the workload: ${String(err)}`]);
   timings.drainSeconds = (Date.now() - drained) / 1000;
   const tornDown = Date.now();
   await until(
@@ -113,6 +123,7 @@ export async function finishScenario(
   const machines = o.machines ? await o.machines() : undefined;
   timings.teardownSeconds = (Date.now() - tornDown) / 1000;
   const end: EndState = {
+    unfinished: notDone,
     nodesLeft: await nodes(),
     berthsLeft: [],
     jobs: (await batch.listNamespacedJob({ namespace: ns })).items.map((j) => ({

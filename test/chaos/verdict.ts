@@ -2,6 +2,8 @@ import type { Observations } from './recorder.ts';
 
 /** What is left or known at the end of a scenario, besides what the watch saw. */
 export interface EndState {
+  /** Pods or Jobs still not finished after the bounded wait, each named. */
+  unfinished?: string[];
   /** Nodes of the installation still there after the bounded wait. */
   nodesLeft: string[];
   /** Berths still holding berth's finalizer after their pods were deleted and the bounded wait. */
@@ -74,6 +76,7 @@ export function judge(seen: Observations, end: EndState): { figures: Figures; pr
       problems.push(`claim ${claim} launched ${count} machines`);
     }
   }
+  for (const u of end.unfinished ?? []) problems.push(`${u} after the bounded wait`);
   for (const n of end.nodesLeft) problems.push(`node ${n} was left behind`);
   for (const m of end.machinesLeft ?? []) problems.push(`machine ${m} was left running`);
 
