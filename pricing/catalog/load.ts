@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
@@ -167,12 +167,22 @@ const serverlessCheck = () => {
   return serverlessChecker;
 };
 
+const MAX_CATALOG_FILE_BYTES = 64 * 1024 * 1024;
+
 function readCatalogFile<T>(dir: string, name: string, check: TypeCheck<TSchema>): T {
   const file = join(dir, name);
   let text: string;
   try {
+    // A catalog file is a few MiB; refuse one that would fill the memory before reading it.
+    if (statSync(file).size > MAX_CATALOG_FILE_BYTES) {
+      throw new InputError(
+        `the catalog file is larger than ${MAX_CATALOG_FILE_BYTES / 1024 / 1024} MiB, far more than any cloud's price list`,
+        { source: file },
+      );
+    }
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
     throw new InputError(
       code === 'ENOENT'

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,22 @@ describe('hostile YAML input', () => {
       z: 'if [ -f x ]; then [[[ echo; fi\n',
     });
   });
+
+  it('a catalog directory with an oversized file is refused before it is read (catalog --catalog-dir)', async () => {
+    const catalogDir = join(dir, 'catalog');
+    mkdirSync(catalogDir);
+    for (const f of ['aws.json', 'serverless.json']) {
+      copyFileSync(new URL(`../../../pricing/catalog/${f}`, import.meta.url), join(catalogDir, f));
+    }
+    truncateSync(join(catalogDir, 'aws.json'), 70 * 1024 * 1024); // sparse: no disk, no memory
+    const r = await runCli(['catalog', 'info', '--cloud', 'aws', '--catalog-dir', catalogDir], {
+      nodeOptions: ['--max-old-space-size=192'],
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: ${join(catalogDir, 'aws.json')}: the catalog file is larger than 64 MiB, far more than any cloud's price list\n`,
+    );
+  }, 30_000);
 
   it('readInput refuses a file over the limit before reading it, and names a missing one', () => {
     const big = join(dir, 'big.yaml');
