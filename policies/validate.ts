@@ -11,7 +11,7 @@ import {
   PolicySpecSchema,
   ROOT_VOLUME_LIMIT_GIB,
 } from '../src/model/index.ts';
-import { parseYamlDocuments } from '../src/model/yaml-documents.ts';
+import { listProblems, parseYamlDocuments } from '../src/model/yaml-documents.ts';
 import { parseQuantity } from '../src/model/quantity.ts';
 import { at, isMap, judgeSpec } from './judge.ts';
 
@@ -401,8 +401,7 @@ export function parsePolicyDocuments(text: string, source: string, options: Pars
     throw new InputError(`no ${KIND} documents found (the file is empty)`, { source });
   }
   if (lines.length > 0) {
-    const head = `${lines.length} problem${lines.length === 1 ? '' : 's'} found`;
-    throw new InputError(`${head}:\n  ${lines.join('\n  ')}`, { source });
+    throw new InputError(listProblems(lines), { source });
   }
   return policies;
 }

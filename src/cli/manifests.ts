@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { InputError, type ManifestPod } from '../model/index.ts';
-import { checkInputSize, parseYamlDocuments } from '../model/yaml-documents.ts';
+import { checkInputSize, listProblems, parseYamlDocuments } from '../model/yaml-documents.ts';
 import { parseQuantity } from '../model/quantity.ts';
 
 /**
@@ -249,8 +249,7 @@ export function extractWorkloads(text: string, source: string): Workloads {
     throw new InputError('no Kubernetes objects found (the file is empty)', { source });
   }
   if (problems.length > 0) {
-    const head = `${problems.length} problem${problems.length === 1 ? '' : 's'} found`;
-    throw new InputError(`${head}:\n  ${problems.join('\n  ')}`, { source });
+    throw new InputError(listProblems(problems), { source });
   }
   if (found.pods.length === 0) {
     throw new InputError(

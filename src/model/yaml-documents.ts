@@ -175,3 +175,14 @@ export function parseYamlDocuments(text: string, source: string): YamlDocument[]
     }
   });
 }
+
+/** The most problems one error lists: a hostile file can have a million, a person reads the first few. */
+export const MAX_LISTED_PROBLEMS = 100;
+
+/** `N problems found:` and the problems, one a line, the first MAX_LISTED_PROBLEMS of them. */
+export function listProblems(problems: readonly string[]): string {
+  const head = `${problems.length} problem${problems.length === 1 ? '' : 's'} found`;
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const more = problems.length - shown.length;
+  return `${head}:\n  ${shown.join('\n  ')}${more > 0 ? `\n  ... and ${more} more` : ''}`;
+}

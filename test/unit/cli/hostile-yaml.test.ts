@@ -113,6 +113,20 @@ describe('hostile YAML input', () => {
     );
   });
 
+  it('a file with thousands of problems lists the first hundred and counts the rest', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${i}: 1`).join('\n');
+    const policy = inputError(() => parsePolicyDocuments(keys, 'many.yaml')).message;
+    const lines = policy.split('\n');
+    expect(lines[0]).toMatch(/^many\.yaml: 50\d\d problems found:$/);
+    expect(lines).toHaveLength(1 + 100 + 1);
+    expect(lines.at(-1)).toMatch(/^ {2}\.\.\. and 49\d\d more$/);
+    const kindless = Array.from({ length: 3000 }, (_, i) => `name: n${i}`).join('\n---\n');
+    const pods = inputError(() => extractPods(kindless, 'pods.yaml')).message.split('\n');
+    expect(pods[0]).toBe('pods.yaml: 3000 problems found:');
+    expect(pods).toHaveLength(102);
+    expect(pods.at(-1)).toBe('  ... and 2900 more');
+  });
+
   it('keeps ordinary input whole: anchors used a few times, quotes and block scalars holding brackets', () => {
     const text = `${POD}---\nx: &r {cpu: "[1]"}\ny: [*r, *r]\nz: |\n  if [ -f x ]; then [[[ echo; fi\n`;
     const docs = parseYamlDocuments(text, 's');
