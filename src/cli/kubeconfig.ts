@@ -21,7 +21,7 @@ export function loadKubeConfig(
   const kc = new KubeConfig();
   const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');
   const home = join(homedir(), '.kube', 'config');
-  let file: string | undefined = flagPath;
+  let file: string | undefined = flagPath || undefined; // an empty $BERTH_KUBECONFIG is no choice
   if (file === undefined && fromEnv.length > 1) {
     // Several files are merged by the client; each is still checked to exist.
     for (const f of fromEnv) if (!existsSync(f)) throw missing(f, flag, '$KUBECONFIG');
@@ -43,7 +43,7 @@ export function loadKubeConfig(
       `no kubeconfig: ${home} does not exist, $KUBECONFIG is not set and this is not a pod in a cluster; pass ${flag} <file>`,
     );
   }
-  if (!existsSync(file)) throw missing(file, flag, flagPath === undefined ? '$KUBECONFIG' : flag);
+  if (!existsSync(file)) throw missing(file, flag, flagPath ? flag : '$KUBECONFIG');
   const { text } = readInput(file);
   try {
     kc.loadFromString(text);
