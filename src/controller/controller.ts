@@ -134,6 +134,8 @@ export class Controller {
           this.podKeyByUid.delete(b.spec.pod.uid);
           queue.add(`${b.metadata.namespace}/${b.metadata.name}`);
         },
+        // The reconciler reports it (on the pod when there is one) and leaves the pod alone.
+        onMalformed: (ref) => queue.add(`${ref.namespace}/${ref.name}`),
       },
       nodes: { onAdd: nodeSeen, onUpdate: nodeSeen, onDelete: nodeSeen },
       // A new or changed policy gets its verdict, and may make an unplaceable pod placeable.

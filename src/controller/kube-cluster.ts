@@ -16,6 +16,8 @@ import { cordonNode, evictPod } from '../kube/eviction.ts';
 import type { ResourceHandlers, ResourceWatch } from '../kube/informer.ts';
 import type { Logger } from '../kube/log.ts';
 import {
+  type BerthHandlers,
+  type BerthWatch,
   type WatchedPolicy,
   watchBerthNodes,
   watchBerthPods,
@@ -24,6 +26,8 @@ import {
   watchPolicies,
 } from '../kube/watches.ts';
 import {
+  BERTH_API_VERSION,
+  BERTH_KIND,
   type BerthObject,
   GROUP,
   POLICY_PLURAL,
@@ -39,7 +43,7 @@ export type PolicyObject = WatchedPolicy;
 
 export interface WatchHandlers {
   pods: ResourceHandlers<V1Pod>;
-  berths: ResourceHandlers<BerthObject>;
+  berths: BerthHandlers;
   nodes: ResourceHandlers<V1Node>;
   policies: ResourceHandlers<PolicyObject>;
 }
@@ -54,7 +58,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private watches:
     | {
         pods: ResourceWatch<V1Pod>;
-        berths: ResourceWatch<BerthObject>;
+        berths: BerthWatch;
         nodes: ResourceWatch<V1Node>;
         policies: ResourceWatch<PolicyObject>;
         daemonSets: ResourceWatch<V1DaemonSet>;
@@ -98,8 +102,12 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.pods.get(namespace, name);
   }
   berth(namespace: string, name: string): BerthObject | undefined {
-    const cached = this.w.berths.get(namespace, name);
     const key = `${namespace}/${name}`;
+    if (this.w.berths.problem(namespace, name) !== undefined) {
+      this.written.delete(key); // edited since our last write: that write is history
+      return undefined;
+    }
+    const cached = this.w.berths.get(namespace, name);
     const mine = this.written.get(key);
     if (!mine) return cached;
     if (cached && resourceVersion(cached) >= resourceVersion(mine)) {
@@ -107,6 +115,9 @@ export class KubeCluster implements ClusterView, ClusterWriter {
       return cached;
     }
     return mine;
+  }
+  malformedBerth(namespace: string, name: string): string | undefined {
+    return this.w.berths.problem(namespace, name);
   }
   node(name: string): V1Node | undefined {
     return this.w.nodes.get(undefined, name);
@@ -191,6 +202,20 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   }
   async evict(namespace: string, name: string): Promise<void> {
     await evictPod(this.core, namespace, name);
+  }
+  async berthEvent(
+    berth: { namespace: string; name: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    note: string,
+  ): Promise<void> {
+    await this.events.record({
+      regarding: { kind: BERTH_KIND, apiVersion: BERTH_API_VERSION, ...berth },
+      type,
+      reason,
+      note,
+      action: reason,
+    });
   }
   async event(pod: V1Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
     const m = pod.metadata ?? {};

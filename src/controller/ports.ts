@@ -12,7 +12,10 @@ export interface ClusterView {
    * watch delivers them, so a reconcile never acts on a state it already changed.
    */
   pod(namespace: string, name: string): V1Pod | undefined;
+  /** Never a malformed Berth (see malformedBerth). */
   berth(namespace: string, name: string): BerthObject | undefined;
+  /** Why the pod's Berth, which the API server has, cannot be used (someone broke it by hand); else undefined. */
+  malformedBerth(namespace: string, name: string): string | undefined;
   node(name: string): V1Node | undefined;
   berths(): BerthObject[];
   pods(): V1Pod[];
@@ -41,4 +44,11 @@ export interface ClusterWriter {
   evict(namespace: string, name: string): Promise<void>;
   /** An Event on the pod; never throws. */
   event(pod: V1Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void>;
+  /** An Event on a Berth (when there is no pod to tell); never throws. */
+  berthEvent(
+    berth: { namespace: string; name: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    note: string,
+  ): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { BerthObject } from '../model/index.ts';
 import { bind, readyNode, recordBound } from './bind.ts';
 import { decideAndRecord, redecide } from './decide.ts';
 import { launch } from './launch.ts';
+import { reportMalformed } from './malformed.ts';
 import { type Step, nextStep } from './next-step.ts';
 import type { Launch, ReconcilerDeps, StepContext } from './step-context.ts';
 import { release, stillRunning, teardown } from './teardown.ts';
@@ -24,12 +25,15 @@ export class Reconciler {
   private readonly ctx: StepContext;
 
   constructor(private readonly d: ReconcilerDeps) {
-    this.ctx = { ...d, launches: this.launches, unplaced: this.unplaced };
+    this.ctx = { ...d, launches: this.launches, unplaced: this.unplaced, malformed: new Map() };
   }
 
   async reconcile(key: string): Promise<void> {
     const [namespace, name] = splitKey(key);
     const pod = this.d.view.pod(namespace, name);
+    const problem = this.d.view.malformedBerth(namespace, name);
+    if (problem !== undefined) return reportMalformed(this.ctx, key, pod, problem);
+    this.ctx.malformed.delete(key);
     const berth = this.d.view.berth(namespace, name);
     const step = nextStep({ pod, berth, readyNode: berth ? readyNode(this.ctx, berth) : undefined });
     if (step.kind === 'teardown' && !pod && berth && (await stillRunning(this.ctx, berth))) {

@@ -44,6 +44,8 @@ export interface StepContext extends ReconcilerDeps {
   readonly launches: Map<string, Launch>;
   /** Pods nothing fitted, retried when the catalog or a policy changes. */
   readonly unplaced: Set<string>;
+  /** What was last reported for each pod whose Berth is malformed (whom, and the problem), so each is said once. */
+  readonly malformed: Map<string, string>;
 }
 
 /** Launch attempts so far: each one names its own claim and node. */

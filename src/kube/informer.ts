@@ -166,6 +166,18 @@ export function watchResources<T extends Watchable>(
     options.fieldSelector,
   );
 
+  // A handler that throws is a bug to log, never a reason to stop delivering to the others.
+  const deliver = (event: string, obj: T, call: () => void) => {
+    try {
+      call();
+    } catch (err) {
+      logger.error(
+        { watch: label, event, object: objectKey(obj), err: describeError(err) },
+        'watch handler failed',
+      );
+    }
+  };
+
   // An add or an update is whichever our cache says: a relist reports objects it already had as adds.
   const upsert = (o: KubernetesObject) => {
     backoff.reset();
@@ -173,8 +185,8 @@ export function watchResources<T extends Watchable>(
     const key = objectKey(obj);
     const old = cache.get(key);
     cache.set(key, obj);
-    if (old) handlers.onUpdate?.(obj, old);
-    else handlers.onAdd?.(obj);
+    if (old) deliver('update', obj, () => handlers.onUpdate?.(obj, old));
+    else deliver('add', obj, () => handlers.onAdd?.(obj));
   };
   informer.on('add', upsert);
   informer.on('update', upsert);
@@ -184,7 +196,7 @@ export function watchResources<T extends Watchable>(
     const key = objectKey(obj);
     const old = cache.get(key);
     cache.delete(key);
-    handlers.onDelete?.(old ?? obj);
+    deliver('delete', obj, () => handlers.onDelete?.(old ?? obj));
   });
   informer.on('error', (err: unknown) => {
     if (stopped) return; // aborting our own request on stop() reports an error too

@@ -32,6 +32,8 @@ import {
   type WatchOptions,
   watchResources,
 } from './informer.ts';
+import { defaultLogger } from './log.ts';
+import { berthProblem, isUsableBerth } from './berth-check.ts';
 
 type Options = Omit<WatchOptions, 'labelSelector' | 'fieldSelector' | 'name' | 'model'>;
 const VERSION = BERTH_API_VERSION.split('/')[1] ?? 'v1alpha1';
@@ -114,14 +116,91 @@ function watchCustom<T extends Watchable>(
   });
 }
 
-/** This installation's Berths, in every namespace. */
+export interface BerthHandlers extends ResourceHandlers<BerthObject> {
+  /**
+   * A Berth that cannot be used (see berthProblem) was added or changed to one,
+   * with the problem; or such a Berth was deleted (problem undefined). The
+   * other handlers never see it.
+   */
+  onMalformed?(ref: { namespace: string; name: string }, problem: string | undefined): void;
+}
+
+/** The watch of Berths: its cache holds only usable Berths, and says why it left one out. */
+export interface BerthWatch extends ResourceWatch<BerthObject> {
+  /** Why the Berth of that name is not in the cache though the API server has it; undefined when it is fine or absent. */
+  problem(namespace: string, name: string): string | undefined;
+}
+
+/**
+ * This installation's Berths, in every namespace. Each one is checked as it
+ * arrives: one a person broke by hand is logged once per problem and kept
+ * out of the cache, so nothing downstream reads a field that is not there.
+ */
 export function watchBerths(
   kc: KubeConfig,
   schedulerName: string,
-  handlers: ResourceHandlers<BerthObject>,
+  handlers: BerthHandlers,
   options: Options = {},
-): ResourceWatch<BerthObject> {
-  return watchCustom(kc, BERTH_PLURAL, installationSelector(schedulerName), handlers, options);
+): BerthWatch {
+  const logger = options.logger ?? defaultLogger;
+  const problems = new Map<string, string>();
+  const refOf = (o: Watchable) => ({ namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' });
+  const keyOf = (ref: { namespace: string; name: string }) => `${ref.namespace}/${ref.name}`;
+  /** Records whether `o` is usable; the problem when it is not. */
+  const check = (o: Watchable): string | undefined => {
+    const ref = refOf(o);
+    const problem = berthProblem(o);
+    if (problem === undefined) {
+      problems.delete(keyOf(ref));
+      return undefined;
+    }
+    if (problems.get(keyOf(ref)) !== problem) {
+      logger.warn({ berth: keyOf(ref), problem }, 'malformed Berth left alone');
+      problems.set(keyOf(ref), problem);
+    }
+    return problem;
+  };
+  const inner = watchCustom<Watchable>(
+    kc,
+    BERTH_PLURAL,
+    installationSelector(schedulerName),
+    {
+      onAdd: (o) => {
+        const problem = check(o);
+        if (problem === undefined) handlers.onAdd?.(o as BerthObject);
+        else handlers.onMalformed?.(refOf(o), problem);
+      },
+      onUpdate: (o, old) => {
+        const wasUsable = isUsableBerth(old);
+        const problem = check(o);
+        if (problem !== undefined) handlers.onMalformed?.(refOf(o), problem);
+        else if (wasUsable) handlers.onUpdate?.(o as BerthObject, old as BerthObject);
+        else handlers.onAdd?.(o as BerthObject); // repaired: new to whoever reads only usable Berths
+      },
+      onDelete: (o) => {
+        const key = keyOf(refOf(o));
+        if (problems.has(key) || !isUsableBerth(o)) {
+          problems.delete(key);
+          handlers.onMalformed?.(refOf(o), undefined);
+        } else {
+          handlers.onDelete?.(o as BerthObject);
+        }
+      },
+    },
+    options,
+  );
+  const usable = (o: Watchable | undefined): BerthObject | undefined =>
+    o !== undefined && !problems.has(keyOf(refOf(o))) ? (o as BerthObject) : undefined;
+  return {
+    get: (namespace, name) => usable(inner.get(namespace, name)),
+    list: (namespace) => inner.list(namespace).filter((o) => usable(o) !== undefined) as BerthObject[],
+    hasSynced: () => inner.hasSynced(),
+    get synced() {
+      return inner.synced;
+    },
+    stop: () => inner.stop(),
+    problem: (namespace, name) => problems.get(`${namespace}/${name}`),
+  };
 }
 
 /** A PlacementPolicy as the API server has it: one without a spec exists, and means every default. */

@@ -31,13 +31,20 @@ class MemoryCluster implements ClusterView, ClusterWriter {
   berthsByKey = new Map<string, BerthObject>();
   policies = new Map<string, PolicySpec>();
   events: { reason: string; note: string }[] = [];
+  /** Berths the watch reported malformed, by key, with the problem. */
+  malformed = new Map<string, string>();
+  berthEvents: string[] = [];
   writes: string[] = [];
 
   pod(namespace: string, name: string) {
     return this.podMap.get(`${namespace}/${name}`);
   }
   berth(namespace: string, name: string) {
-    return this.berthsByKey.get(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    return this.malformed.has(key) ? undefined : this.berthsByKey.get(key);
+  }
+  malformedBerth(namespace: string, name: string) {
+    return this.malformed.get(`${namespace}/${name}`);
   }
   node() {
     return undefined;
@@ -98,6 +105,9 @@ class MemoryCluster implements ClusterView, ClusterWriter {
   async evict() {}
   async event(_pod: V1Pod, _type: string, reason: string, note: string) {
     this.events.push({ reason, note });
+  }
+  async berthEvent(berth: { namespace: string; name: string }, _type: string, reason: string) {
+    this.berthEvents.push(`${berth.namespace}/${berth.name} ${reason}`);
   }
 }
 
@@ -219,5 +229,47 @@ describe('Reconciler: a pod it cannot place for a reason of input', () => {
     expect(cluster.writes).not.toContain('deleteNode');
     expect(await ledger.list({ namespace: 'team' })).toEqual([]);
     expect(reconciler.unplaced.has('team/huge')).toBe(false);
+  });
+});
+
+describe('Reconciler: a Berth someone broke by hand', () => {
+  const problem = 'Berth team/edited: spec.fallbacks: Expected array';
+
+  it('is reported once on its pod, and the pod is left alone until the Berth is fixed', async () => {
+    const { cluster, provider, reconciler } = setup();
+    cluster.podMap.set('team/edited', pod('edited'));
+    cluster.malformed.set('team/edited', problem);
+    for (let i = 0; i < 3; i++) await reconciler.reconcile('team/edited');
+    expect(cluster.events.map((e) => e.reason)).toEqual(['MalformedBerth']);
+    expect(cluster.events[0]?.note).toContain(problem);
+    expect(cluster.writes).toEqual([]);
+    expect(provider).toEqual({ launched: 0, terminated: 0 });
+
+    // A different problem is news; the same one again is not.
+    cluster.malformed.set('team/edited', `${problem}!`);
+    await reconciler.reconcile('team/edited');
+    await reconciler.reconcile('team/edited');
+    expect(cluster.events.map((e) => e.reason)).toEqual(['MalformedBerth', 'MalformedBerth']);
+
+    // Deleted (or fixed): the pod is decided as any other.
+    cluster.malformed.delete('team/edited');
+    await reconciler.reconcile('team/edited');
+    expect(cluster.berth('team', 'edited')?.spec.offering?.instanceType).toBe('m5.large');
+  });
+
+  it('without a pod is reported on the Berth itself', async () => {
+    const { cluster, reconciler } = setup();
+    cluster.malformed.set('team/orphan', problem);
+    await reconciler.reconcile('team/orphan');
+    await reconciler.reconcile('team/orphan');
+    expect(cluster.berthEvents).toEqual(['team/orphan MalformedBerth']);
+    expect(cluster.events).toEqual([]);
+    expect(cluster.writes).toEqual([]);
+    // Its pod shows up later: told once as well.
+    cluster.podMap.set('team/orphan', pod('orphan'));
+    await reconciler.reconcile('team/orphan');
+    await reconciler.reconcile('team/orphan');
+    expect(cluster.events.map((e) => e.reason)).toEqual(['MalformedBerth']);
+    expect(cluster.berthEvents).toHaveLength(1);
   });
 });
