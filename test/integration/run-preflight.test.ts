@@ -104,6 +104,16 @@ describe('berth run checks what it was given before it starts', () => {
     expect(hasStack(r.stderr)).toBe(false);
   });
 
+  it('without leader election, an identity that may not list berths: one sentence naming the permission', async () => {
+    const r = await runCli(runArgs(unprivileged, '--no-leader-elect'), { timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('error: the API server refused to list berths.berth.dev (403 Forbidden: ');
+    expect(r.stderr).toContain(`system:serviceaccount:${namespace}:no-rights`);
+    expect(r.stderr).toContain('the ClusterRole of deploy/rbac.yaml');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(hasStack(r.stderr)).toBe(false);
+  });
+
   it('a metrics address already taken: one sentence, exit 1, and nothing left running behind it', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
