@@ -6,19 +6,12 @@ import { berthProblem } from '../../../src/kube/berth-check.ts';
 import { newBerth } from '../../../src/kube/berths.ts';
 import { toStructuralSchema } from '../../../src/kube/crd-schema.ts';
 import { BerthSpecSchema, BerthStatusSchema } from '../../../src/model/berth-schema.ts';
+import { PlacementEngine } from '../../../src/placement/engine.ts';
 import type { BerthObject, BerthSpec, BerthStatus, PlacedOffering } from '../../../src/model/index.ts';
+import { testOffering } from '../../fixtures/offering.ts';
 
-const offering: PlacedOffering = {
-  id: 'aws/us-east-1/us-east-1a/m7g.large/spot',
-  cloud: 'aws',
-  region: 'us-east-1',
-  zone: 'us-east-1a',
-  instanceType: 'm7g.large',
-  capacityType: 'spot',
-  pricePerHour: 0.0312,
-  hourlyPrice: '0.0312',
-  source: { kind: 'embedded', origin: 'test', estimated: true },
-};
+/** An offering as a Berth records it, with a zone. */
+const offering: PlacedOffering = new PlacementEngine([]).placed(testOffering({ zone: 'us-east-1a' }));
 
 function good(): BerthObject {
   return {
