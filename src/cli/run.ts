@@ -248,7 +248,10 @@ export function register(program: Command): void {
       leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
       http: { host, port },
     });
-    runtime.log.info({ metrics: `http://${host}:${port}/metrics` }, 'berth running');
+    runtime.log.info(
+      { metrics: `http://${runtime.httpAddress ?? `${host}:${port}`}/metrics` },
+      'berth running',
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -74,6 +74,8 @@ export interface Runtime<P extends RuntimeProvider = LocalProvider> {
   readonly ledger: CostLedger;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Where /metrics, /healthz and /readyz are served (`host:port`; the real port when 0 was asked for). */
+  readonly httpAddress?: string;
   /** The acting controller, while this replica leads. */
   controller(): Controller | undefined;
   /** Resolves once this replica leads and its controller has synced. */
@@ -260,6 +262,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
 
   const own = new AbortController();
   let elector: LeaderElector | undefined;
+  let server: Server | undefined;
+  /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
+  const shutdown = async () => {
+    clearInterval(ageTimer);
+    own.abort();
+    refreshing.abort();
+    if (elector) await elector.release();
+    await current?.stop();
+    await provider.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  };
   if (o.leaderElection) {
     elector = startLeaderElection(pooled, {
       namespace: o.leaderElection.namespace,
@@ -273,16 +286,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     try {
       await lead(own.signal);
     } catch (err) {
-      // Nothing may keep running behind a runtime that failed to start (e.g. a queue poller).
-      own.abort();
-      refreshing.abort();
-      await current?.stop();
-      await provider.close();
+      await shutdown(); // e.g. a queue poller must not outlive it
       throw err;
     }
   }
 
-  let server: Server | undefined;
   if (o.http) {
     try {
       server = await startHttpServer(o.http, metrics.registry, {
@@ -290,16 +298,11 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ready: () => (current ? current.ready : elector !== undefined),
       });
     } catch (err) {
-      // As above: a runtime that failed to start (its address taken) leaves nothing running.
-      clearInterval(ageTimer);
-      own.abort();
-      refreshing.abort();
-      if (elector) await elector.release();
-      await current?.stop();
-      await provider.close();
+      await shutdown(); // its address taken
       throw err;
     }
   }
+  const bound = server?.address();
 
   return {
     provider,
@@ -307,16 +310,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     ledger,
     metrics,
     log,
+    ...(bound && typeof bound === 'object' ? { httpAddress: `${bound.address}:${bound.port}` } : {}),
     controller: () => current,
     leading: () => leadingPromise,
-    async stop() {
-      clearInterval(ageTimer);
-      own.abort();
-      refreshing.abort();
-      if (elector) await elector.release();
-      await current?.stop();
-      await provider.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    },
+    stop: shutdown,
   };
 }
