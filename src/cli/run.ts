@@ -9,7 +9,7 @@ interface RunFlags extends AwsFlags {
   livePrices: boolean;
   priceRefresh: string;
   kubeconfig?: string;
-  provider: string;
+  provider?: 'local' | 'aws';
   cloud: string;
   region: string;
   schedulerName: string;
@@ -60,9 +60,8 @@ export function register(program: Command): void {
     .addOption(
       flag(
         '--provider <name>',
-        'where machines come from (local: a simulated cloud whose nodes kwok runs; aws: EC2, see --aws-*)',
+        'where machines come from, no default (aws: EC2, see --aws-*; local: a simulation that registers fake Nodes for kwok, for a local cluster only)',
         'BERTH_PROVIDER',
-        'local',
       ).choices(['local', 'aws']),
     )
     .addOption(
@@ -178,7 +177,7 @@ export function register(program: Command): void {
         '  BERTH_LOG_LEVEL   how much to log: trace, debug, info (default), warn, error, silent',
         '  BERTH_DEBUG=1     print the stack trace of an error, not only its message',
         '',
-        'Example: berth run --kubeconfig "$(berth cluster up)" --no-leader-elect',
+        'Example: berth run --provider local --kubeconfig "$(berth cluster up)" --no-leader-elect',
       ].join('\n'),
     );
   addAwsFlags(command).action(async (flags: RunFlags) => {
@@ -188,6 +187,13 @@ export function register(program: Command): void {
     const { kubeConfig: kc, source } = loadKubeConfig(flags.kubeconfig);
     const [host, port] = parseAddress(flags.metricsAddress);
     const cluster = kc.getCurrentCluster();
+    if (flags.provider === undefined) {
+      // No default: the local simulation would register fake Nodes in a real cluster.
+      throw new InputError(
+        'say where machines come from: --provider aws (EC2 machines that join EKS) or --provider local (a simulation for a local cluster: it registers fake Nodes)',
+        { field: '--provider' },
+      );
+    }
     const aws =
       flags.provider === 'aws'
         ? awsConfigFromFlags(flags, {

@@ -38,6 +38,8 @@ export function runArgs(s: Scenario): string[] {
   return [
     '--kubeconfig',
     s.kubeconfig,
+    '--provider',
+    'local',
     '--scheduler-name',
     s.schedulerName,
     '--metrics-address',

@@ -50,6 +50,8 @@ async function serviceAccountKubeconfig(kc: KubeConfig, ns: string): Promise<str
 
 const runArgs = (kubeconfig: string, ...more: string[]) => [
   'run',
+  '--provider',
+  'local',
   '--kubeconfig',
   kubeconfig,
   '--scheduler-name',

@@ -40,7 +40,9 @@ async function closedLoopbackPort(): Promise<number> {
 }
 
 const run = (...args: string[]) =>
-  runCli(['run', '--metrics-address', '127.0.0.1:0', ...args], { env: { KUBECONFIG: undefined } });
+  runCli(['run', '--provider', 'local', '--metrics-address', '127.0.0.1:0', ...args], {
+    env: { KUBECONFIG: undefined },
+  });
 
 function oneSentence(stderr: string): string {
   expect(hasStack(stderr)).toBe(false);
@@ -71,11 +73,20 @@ describe('berth run with input that cannot work', () => {
 
   it('the kubeconfig from $BERTH_KUBECONFIG is the one used (every run flag has its variable)', async () => {
     const path = file('from-env.kubeconfig', kubeconfig(`https://127.0.0.1:${closedPort}`));
-    const r = await runCli(['run', '--metrics-address', '127.0.0.1:0'], {
+    const r = await runCli(['run', '--provider', 'local', '--metrics-address', '127.0.0.1:0'], {
       env: { BERTH_KUBECONFIG: path, KUBECONFIG: undefined },
     });
     expect(r.code).toBe(1);
     expect(oneSentence(r.stderr)).toContain(`--kubeconfig (now ${path})`);
+  }, 30_000);
+
+  it('without --provider it refuses to start rather than simulate machines in a real cluster', async () => {
+    const path = file('no-provider.kubeconfig', kubeconfig(`https://127.0.0.1:${closedPort}`));
+    const r = await runCli(['run', '--kubeconfig', path], { env: { BERTH_PROVIDER: undefined } });
+    expect(r.code).toBe(1);
+    expect(oneSentence(r.stderr)).toContain(
+      'error: --provider: say where machines come from: --provider aws',
+    );
   }, 30_000);
 
   it('a missing kubeconfig names the file and --kubeconfig', async () => {
