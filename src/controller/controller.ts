@@ -95,6 +95,9 @@ export class Controller {
           { key, err: err instanceof Error ? err.message : String(err) },
           'reconcile failed; retrying',
         ),
+      // Keys queue up while the caches fill; a teardown run before the node cache has its
+      // first list would not see the node and leave the machine to garbage collection.
+      true,
     );
     this.queue = queue;
     this.reconciler = new Reconciler({
