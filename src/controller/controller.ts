@@ -10,6 +10,7 @@ import {
   type OnOffer,
   onOfferOf,
   POLICY_CONDITION_VALID,
+  SCHEDULER_NAME,
 } from '../model/index.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { nodeNameFor } from './claim.ts';
@@ -42,7 +43,7 @@ export interface ControllerConfig {
 }
 
 export const CONTROLLER_DEFAULTS = {
-  schedulerName: 'berth',
+  schedulerName: SCHEDULER_NAME,
   defaultPolicy: 'default',
   concurrency: 32,
   readyTimeoutMs: 5 * 60_000,

@@ -1,6 +1,3 @@
-import { Type as T } from '@sinclair/typebox';
-import { CAPACITY_TYPES, CLOUDS } from './offering.ts';
-
 /**
  * The Berth's spec and status as a schema, to check Berths read from the API
  * server: the controller is their only writer, but a person can edit one by
@@ -8,15 +5,9 @@ import { CAPACITY_TYPES, CLOUDS } from './offering.ts';
  * (deploy/crds/berth.dev_berths.yaml; a unit test keeps the two equal) and
  * the BerthSpec/BerthStatus types (the same test checks they agree).
  */
-const PHASES = [
-  'Pending',
-  'Launching',
-  'Registered',
-  'Bound',
-  'Terminating',
-  'Terminated',
-  'Failed',
-] as const;
+import { Type as T } from '@sinclair/typebox';
+import { BERTH_PHASES } from './berth.ts';
+import { CAPACITY_TYPES, CLOUDS } from './offering.ts';
 
 const literals = <V extends string>(values: readonly V[]) => T.Union(values.map((v) => T.Literal(v)));
 
@@ -53,7 +44,7 @@ export const BerthSpecSchema = T.Object({
 const Timestamp = T.Optional(T.String({ format: 'date-time' }));
 
 export const BerthStatusSchema = T.Object({
-  phase: literals(PHASES),
+  phase: literals(BERTH_PHASES),
   instanceId: T.Optional(T.String()),
   nodeName: T.Optional(T.String()),
   providerId: T.Optional(T.String()),

@@ -11,14 +11,16 @@ export const BERTH_PLURAL = 'berths';
 export const POLICY_KIND = 'PlacementPolicy';
 export const POLICY_PLURAL = 'placementpolicies';
 
-export type BerthPhase =
-  | 'Pending'
-  | 'Launching'
-  | 'Registered'
-  | 'Bound'
-  | 'Terminating'
-  | 'Terminated'
-  | 'Failed';
+export const BERTH_PHASES = [
+  'Pending',
+  'Launching',
+  'Registered',
+  'Bound',
+  'Terminating',
+  'Terminated',
+  'Failed',
+] as const;
+export type BerthPhase = (typeof BERTH_PHASES)[number];
 
 /** The offering a Berth was placed on, as recorded (prices never live in etcd beyond this record). */
 export interface PlacedOffering {

@@ -1,5 +1,6 @@
 /** The names berth writes and reads on Kubernetes objects (see design.md, Naming). */
 export const GROUP = 'berth.dev';
+/** The scheduler name pods ask for when the installation keeps the default (berth run --scheduler-name). */
 export const SCHEDULER_NAME = 'berth';
 
 export const ANNOTATION_POLICY = 'berth.dev/policy';
