@@ -23,17 +23,17 @@ type Permission = string;
  * the roles; a call that is gone fails it until its permission is dropped.
  */
 const CALLS: Record<string, Permission[]> = {
-  'src/controller/kube-cluster.ts: watchResources': [
+  'src/kube/watches.ts: watchResources': [
     '/pods watch',
     '/nodes watch',
     'apps/daemonsets watch',
     'berth.dev/berths watch',
     'berth.dev/placementpolicies watch',
   ],
-  'src/controller/kube-cluster.ts: listPodForAllNamespaces': ['/pods list'],
-  'src/controller/kube-cluster.ts: listNode': ['/nodes list'],
-  'src/controller/kube-cluster.ts: listDaemonSetForAllNamespaces': ['apps/daemonsets list'],
-  'src/controller/kube-cluster.ts: listClusterCustomObject': [
+  'src/kube/watches.ts: listPodForAllNamespaces': ['/pods list'],
+  'src/kube/watches.ts: listNode': ['/nodes list'],
+  'src/kube/watches.ts: listDaemonSetForAllNamespaces': ['apps/daemonsets list'],
+  'src/kube/watches.ts: listClusterCustomObject': [
     'berth.dev/berths list',
     'berth.dev/placementpolicies list',
   ],
