@@ -13,9 +13,9 @@ import {
   SCHEDULER_NAME,
 } from '../model/index.ts';
 import type { ControllerMetrics } from './metrics.ts';
-import { nodeNameFor } from './claim.ts';
+import { collectGarbage } from './garbage-collection.ts';
 import { runningTotals } from './gauges.ts';
-import { isTerminal } from './next-step.ts';
+import { handleInterruption } from './interruption.ts';
 import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
 import { validCondition } from './policy-status.ts';
 import { PlacementEngine } from '../placement/engine.ts';
@@ -51,8 +51,6 @@ export const CONTROLLER_DEFAULTS = {
   gcIntervalMs: 60_000,
   gcGraceMs: 60_000,
 };
-
-const REPLACEABLE_OWNERS = new Set(['Job', 'ReplicaSet', 'StatefulSet']);
 
 /**
  * Watches berth's pods, Berths, berth's Nodes and PlacementPolicies; queues
@@ -230,75 +228,23 @@ export class Controller {
     this.timers.push(t);
   }
 
-  /**
-   * Machines and Nodes no live Berth claims are removed: leftovers of a
-   * crash mid-launch, of a deleted Berth, or of an earlier attempt.
-   */
-  async collectGarbage(): Promise<void> {
-    const liveClaims = new Set<string>();
-    const liveNodes = new Set<string>();
-    for (const b of this.cluster.berths()) {
-      if (b.status?.phase === 'Terminated' || !b.metadata.uid) continue;
-      const attempt = b.status?.attempts ?? 0;
-      liveClaims.add(`${b.metadata.uid}-${attempt}`);
-      liveNodes.add(nodeNameFor(b.spec.pod.uid, attempt));
-      if (b.status?.nodeName) liveNodes.add(b.status.nodeName);
-    }
-    // Whatever the Berths say, a node a running pod is bound to is never taken from it.
-    for (const p of this.cluster.pods()) {
-      if (p.spec?.nodeName && !isTerminal(p)) liveNodes.add(p.spec.nodeName);
-    }
-    const oldEnough = (t: string | Date | undefined) =>
-      t !== undefined && Date.now() - new Date(t).getTime() > this.cfg.gcGraceMs;
-    for (const instance of await this.cfg.provider.list()) {
-      if (
-        liveClaims.has(instance.claimId) ||
-        liveNodes.has(instance.nodeName) ||
-        !oldEnough(instance.launchedAt)
-      ) {
-        continue;
-      }
-      this.cfg.log.info(
-        { instance: instance.id, node: instance.nodeName },
-        'collecting an unclaimed machine',
-      );
-      if (this.cluster.node(instance.nodeName)) await this.cluster.deleteNode(instance.nodeName);
-      await this.cfg.provider.terminate(instance.id);
-    }
-    for (const node of this.cluster.nodes()) {
-      const name = node.metadata?.name ?? '';
-      if (liveNodes.has(name) || !oldEnough(node.metadata?.creationTimestamp)) continue;
-      this.cfg.log.info({ node: name }, 'collecting an unclaimed node');
-      await this.cluster.deleteNode(name);
-    }
+  /** Machines and Nodes no live Berth claims are removed (see garbage-collection.ts). */
+  collectGarbage(): Promise<void> {
+    return collectGarbage({
+      view: this.cluster,
+      writer: this.cluster,
+      provider: this.cfg.provider,
+      log: this.cfg.log,
+      graceMs: this.cfg.gcGraceMs,
+    });
   }
 
-  /** Spot reclaim ahead: cordon, and let a controller-owned pod be recreated on a fresh node. */
-  private async interrupted(notice: InterruptionNotice): Promise<void> {
-    const node = this.cluster.node(notice.nodeName);
-    const key = this.podKeyByUid.get(node?.metadata?.labels?.[LABEL_POD_UID] ?? '');
-    await this.cluster.cordon(notice.nodeName);
-    if (!key) return;
-    const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
-    const pod = this.cluster.pod(namespace, name);
-    if (!pod) return;
-    const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);
-    if (owner && REPLACEABLE_OWNERS.has(owner.kind)) {
-      await this.cluster.event(
-        pod,
-        'Warning',
-        'SpotInterruption',
-        `node ${notice.nodeName} will be reclaimed by ${notice.deadline}; evicting so ${owner.kind} ${owner.name} replaces the pod on a new node`,
-      );
-      await this.cluster.evict(namespace, name);
-    } else {
-      await this.cluster.event(
-        pod,
-        'Warning',
-        'SpotInterruption',
-        `node ${notice.nodeName} will be reclaimed by ${notice.deadline}; this pod has no controller to replace it`,
-      );
-    }
+  private interrupted(notice: InterruptionNotice): Promise<void> {
+    return handleInterruption(notice, {
+      view: this.cluster,
+      writer: this.cluster,
+      podKeyOf: (uid) => this.podKeyByUid.get(uid),
+    });
   }
 
   private updateGauges(): void {
