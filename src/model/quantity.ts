@@ -204,13 +204,6 @@ export function formatQuantity(resource: string, value: number): string {
   }
 }
 
-const BINARY_UNITS: readonly (readonly [string, number])[] = [
-  ['Ti', 2 ** 40],
-  ['Gi', 2 ** 30],
-  ['Mi', 2 ** 20],
-  ['Ki', 2 ** 10],
-];
-
 /**
  * Amounts of one resource in one unit, so a person can compare them:
  * `needs 1000, has 893.69` rather than `needs 1000, has 893690m`.
@@ -225,10 +218,11 @@ export function formatComparable(resource: string, values: readonly number[]): s
     }
     case 'bytes': {
       const smallest = Math.min(...values.map(Math.abs));
-      const unit = BINARY_UNITS.find(([, size]) => smallest >= size);
+      // Binary units only (Ti, Gi, Mi, Ki): what Kubernetes people read memory in.
+      const unit = BYTE_UNITS.find(([suffix, size]) => suffix.endsWith('i') && smallest >= Number(size));
       if (!unit) return values.map((v) => String(Math.ceil(v)));
       const [suffix, size] = unit;
-      return values.map((v) => `${Number((v / size).toFixed(3))}${suffix}`);
+      return values.map((v) => `${Number((v / Number(size)).toFixed(3))}${suffix}`);
     }
     case 'count':
       return values.map(String);

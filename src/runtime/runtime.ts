@@ -8,7 +8,7 @@ import { judgePolicy, resolvePolicy } from '../../policies/validate.ts';
 import { type AwsProvider, awsReach, createAwsProvider } from '../../providers/aws/provider.ts';
 import { createLocalProvider, type LocalProvider, localReach } from '../../providers/local/provider.ts';
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
-import { Controller, CONTROLLER_DEFAULTS } from '../controller/controller.ts';
+import { Controller, CONTROLLER_DEFAULTS, type ControllerConfig } from '../controller/controller.ts';
 import type { PolicySource } from '../controller/policy-resolution.ts';
 import { catalogAges } from '../controller/catalog-age.ts';
 import { type PriceRefresh, startPriceRefresh } from '../controller/price-refresh.ts';
@@ -31,7 +31,21 @@ import { withinReach } from '../placement/reach.ts';
 import { startHttpServer } from '../server/http.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
-export interface RuntimeOptions {
+/** The controller's tuning passes through as it is (see ControllerConfig for each). */
+type ControllerTuning = Partial<
+  Pick<
+    ControllerConfig,
+    | 'schedulerName'
+    | 'defaultPolicy'
+    | 'concurrency'
+    | 'readyTimeoutMs'
+    | 'unavailableTtlMs'
+    | 'gcIntervalMs'
+    | 'gcGraceMs'
+  >
+>;
+
+export interface RuntimeOptions extends ControllerTuning {
   kubeConfig: KubeConfig;
   cloud: Cloud;
   region: string;
@@ -47,13 +61,6 @@ export interface RuntimeOptions {
   bootDelayMs?: number;
   failures?: readonly CapacityFailureRule[];
   interruptionGraceMs?: number;
-  schedulerName?: string;
-  defaultPolicy?: string;
-  concurrency?: number;
-  readyTimeoutMs?: number;
-  unavailableTtlMs?: number;
-  gcIntervalMs?: number;
-  gcGraceMs?: number;
   /** Lease to compete for; `false` acts at once (single replica, tests). */
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;

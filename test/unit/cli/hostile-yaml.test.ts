@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePolicyDocuments } from '../../../policies/validate.ts';
 import { extractPods, readInput } from '../../../src/cli/manifests.ts';
-import { InputError } from '../../../src/model/index.ts';
 import { parseYamlDocuments, YAML_LIMITS } from '../../../src/model/yaml-documents.ts';
 import { hasStack, runCli } from './run-cli.ts';
+import { inputErrorOf } from '../../fixtures/input-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,15 +60,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = inputErrorOf;
 
 describe('hostile YAML input', () => {
   for (const [name, { text, says }] of Object.entries(HOSTILE)) {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { extractPods, extractWorkloads } from '../../../src/cli/manifests.ts';
-import { InputError } from '../../../src/model/index.ts';
+import { inputErrorOf } from '../../fixtures/input-error.ts';
 
 const containers = '      containers:\n        - name: c\n          resources: {requests: {cpu: 500m}}\n';
 
-function errorOf(text: string): string {
-  try {
-    extractPods(text, 'm.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (text: string): string => inputErrorOf(() => extractPods(text, 'm.yaml')).message;
 
 describe('extractPods', () => {
   it('finds the pod spec of every workload kind', () => {

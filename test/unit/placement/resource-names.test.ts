@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, InputError, misspeltResource } from '../../../src/model/index.ts';
+import { editDistance, misspeltResource } from '../../../src/model/index.ts';
 import { effectivePodRequest } from '../../../src/placement/pod-request.ts';
 import { parseResourceList } from '../../../src/model/quantity.ts';
+import { inputErrorOf } from '../../fixtures/input-error.ts';
 
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return err as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = inputErrorOf;
 
 describe('near misses of well-known resource names', () => {
   it('suggests the well-known name for a typo, and leaves well-known and custom names alone', () => {

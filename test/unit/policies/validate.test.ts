@@ -4,19 +4,12 @@ import { stringify } from 'yaml';
 import { policyDocument } from '../../../policies/to-spec.ts';
 import { parsePolicyDocuments, POLICY_DEFAULTS, resolvePolicy } from '../../../policies/validate.ts';
 import { GiB, InputError } from '../../../src/model/index.ts';
+import { inputErrorOf } from '../../fixtures/input-error.ts';
 
 const doc = (name: string, spec: string) =>
   `apiVersion: berth.dev/v1alpha1\nkind: PlacementPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = (fn: () => unknown): string => inputErrorOf(fn).message;
 
 describe('resolvePolicy', () => {
   it('fills every default', () => {

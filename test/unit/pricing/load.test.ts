@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog, warnIfStale } from '../../../pricing/catalog/load.ts';
 import { CATALOG_FORMAT, type CloudFile, type ServerlessFile } from '../../../pricing/catalog/schema.ts';
-import { InputError } from '../../../src/model/index.ts';
+import { inputErrorOf } from '../../fixtures/input-error.ts';
 
 const source = {
   repo: 'example/prices',
@@ -114,15 +114,7 @@ function load(over: Parameters<typeof loadCatalog>[0] = {}) {
   return { catalog, warnings };
 }
 
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err;
-    throw err;
-  }
-  throw new Error('expected an InputError');
-}
+const errorOf = inputErrorOf;
 
 describe('loadCatalog', () => {
   it('expands price rows into offerings with shape, band, source and id', () => {
