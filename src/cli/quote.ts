@@ -22,12 +22,12 @@ import {
 import { PlacementEngine } from '../placement/engine.ts';
 import { describeOffering, formatPrice } from '../placement/explain.ts';
 import { formatResources } from '../model/quantity.ts';
-import { withinReach } from '../placement/reach.ts';
 import { type AwsFlags, addAwsFlags, parseAmis, parseLaunchTemplate, parseSubnets } from './aws-flags.ts';
 import { parseClouds } from './catalog.ts';
 import { extractWorkloads, readInput } from './manifests.ts';
 import { formatTable, parseOutputFormat, printJson } from './output.ts';
 import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
+import { nothingToDecideAmong, offeringsFor, withLive } from '../runtime/offerings.ts';
 
 /**
  * `berth quote`: what berth would buy for each pod in some manifests, and
@@ -62,23 +62,9 @@ export function runOfferings(o: {
   multipliers?: PriceMultipliers;
   live?: readonly Offering[];
 }): { offerings: Offering[]; outOfReach: number } {
-  const catalog = loadCatalog({
-    clouds: [o.cloud],
-    regions: [o.region],
-    capacityTypes: o.reach.capacityTypes,
-    serverless: o.reach.serverless,
-  });
-  const all = withLive(applyMultipliers(catalog.offerings, o.multipliers), o.live ?? []);
-  const r = withinReach(all, o.reach);
-  if (r.offerings.length === 0) {
-    throw new InputError(
-      all.length === 0
-        ? `the embedded catalog has no offerings for ${o.cloud} ${o.region}: price it live with --live-prices, or pick a region the catalog has (berth catalog info lists them)`
-        : `none of the ${all.length} offerings for ${o.cloud} ${o.region} is one the provider can launch`,
-      { field: '--region' },
-    );
-  }
-  return { offerings: r.offerings, outOfReach: all.length - r.offerings.length };
+  const r = offeringsFor(o);
+  if (r.offerings.length === 0) throw nothingToDecideAmong({ ...o, catalogCount: r.catalogCount });
+  return { offerings: r.offerings, outOfReach: r.catalogCount - r.offerings.length };
 }
 
 /** Every cloud and region of the embedded catalog (`--anywhere`), with live offerings where given. */
@@ -100,11 +86,6 @@ export function anywhereOfferings(
     });
   }
   return offerings;
-}
-
-export function withLive(embedded: readonly Offering[], live: readonly Offering[]): Offering[] {
-  const covered = new Set(live.map((o) => `${o.cloud}/${o.region}`));
-  return [...embedded.filter((o) => !covered.has(`${o.cloud}/${o.region}`)), ...live];
 }
 
 /**

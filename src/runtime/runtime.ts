@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { loadCatalog } from '../../pricing/catalog/load.ts';
-import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset } from '../../policies/presets.ts';
 import { judgePolicy, resolvePolicy } from '../../policies/validate.ts';
 import { type AwsProvider, awsReach, createAwsProvider } from '../../providers/aws/provider.ts';
@@ -27,8 +25,9 @@ import {
   type PricingAdapter,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
-import { withinReach } from '../placement/reach.ts';
+import { type ReachResult, withinReach } from '../placement/reach.ts';
 import { startHttpServer } from '../server/http.ts';
+import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 /** The controller's tuning passes through as it is (see ControllerConfig for each). */
@@ -123,39 +122,34 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
   const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
-  const catalog = loadCatalog({
-    clouds: [o.cloud],
-    regions: [o.region],
-    ...(o.catalogDir ? { dir: o.catalogDir } : {}),
-    // Age warnings only for the tables this controller can buy from.
-    capacityTypes: reach.capacityTypes,
-    serverless: reach.serverless,
-    onWarning: (msg) => log.warn(msg),
-  });
-  if (catalog.offerings.length === 0 && !o.livePrices) {
-    throw new InputError(
-      `the embedded catalog has no offerings for ${o.cloud} ${o.region}: price it live with --live-prices, or pick a region the catalog has (berth catalog info lists them)`,
-      { field: '--region' },
-    );
-  }
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
-  const inReach = (set: readonly Offering[], source: string): Offering[] => {
-    const r = withinReach(set, reach);
-    for (const out of r.leftOut) {
+  const logLeftOut = (leftOut: ReachResult['leftOut'], source: string) => {
+    for (const out of leftOut) {
       log.info(
         { source, reason: out.reason, count: out.count, examples: out.examples },
         `offerings outside the provider's reach (${out.reason}) left out`,
       );
     }
-    return r.offerings;
   };
   // Negotiated discounts apply to embedded and live prices alike.
-  const embedded = inReach(applyMultipliers(catalog.offerings, o.multipliers), 'embedded');
-  if (embedded.length === 0 && catalog.offerings.length > 0 && !o.livePrices) {
-    throw new InputError(
-      `none of the ${catalog.offerings.length} offerings for ${o.cloud} ${o.region} is one the ${o.aws ? 'aws' : 'local'} provider can launch (see the log for why)`,
-      { field: '--provider' },
-    );
+  const catalog = offeringsFor({
+    cloud: o.cloud,
+    region: o.region,
+    reach,
+    multipliers: o.multipliers,
+    catalogDir: o.catalogDir,
+    onWarning: (msg) => log.warn(msg),
+  });
+  logLeftOut(catalog.leftOut, 'embedded');
+  const embedded = catalog.offerings;
+  if (embedded.length === 0 && !o.livePrices) {
+    throw nothingToDecideAmong({ cloud: o.cloud, region: o.region, catalogCount: catalog.catalogCount });
+  }
+  const live = o.livePrices;
+  if (live && live.adapter.cloud !== o.cloud) {
+    throw new InputError(`live prices are for ${live.adapter.cloud}, offerings for ${o.cloud}`, {
+      field: 'cloud',
+    });
   }
   // With live prices, decisions use the embedded catalog until the first fetch succeeds, then each new set.
   let offerings: readonly Offering[] = embedded;
@@ -169,12 +163,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   ageTimer.unref();
   let current: Controller | undefined;
   const refreshing = new AbortController();
-  const live = o.livePrices;
-  if (live && live.adapter.cloud !== o.cloud) {
-    throw new InputError(`live prices are for ${live.adapter.cloud}, offerings for ${o.cloud}`, {
-      field: 'cloud',
-    });
-  }
   const prices = live
     ? startPriceRefresh({
         adapter: live.adapter,
@@ -182,7 +170,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ...(live.intervalMs !== undefined ? { intervalMs: live.intervalMs } : {}),
         ...(live.retryMs !== undefined ? { retryMs: live.retryMs } : {}),
         onOfferings: (all, source) => {
-          const next = source === 'live' ? inReach(all, source) : all;
+          let next = all;
+          if (source === 'live') {
+            const r = withinReach(all, reach);
+            logLeftOut(r.leftOut, source);
+            next = r.offerings;
+          }
           offerings = next;
           current?.replaceOfferings(next);
           reportCatalogAge();
