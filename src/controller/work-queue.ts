@@ -64,12 +64,7 @@ export class WorkQueue {
   /** Queue again later (e.g. to check a timeout); an earlier timer for the key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.stopped || this.timers.has(key)) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, delayMs);
-    timer.unref();
-    this.timers.set(key, timer);
+    this.later(this.timers, key, delayMs);
   }
 
   /** Forget a key's failure count once it succeeds or is gone. */
@@ -97,12 +92,17 @@ export class WorkQueue {
   private retryAfter(key: string, delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.retries.get(key));
+    this.later(this.retries, key, delayMs);
+  }
+
+  /** Queue `key` after `delayMs`, keeping the timer in `timers` until it fires. */
+  private later(timers: Map<string, NodeJS.Timeout>, key: string, delayMs: number): void {
     const timer = setTimeout(() => {
-      this.retries.delete(key);
+      timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.retries.set(key, timer);
+    timers.set(key, timer);
   }
 
   private pump(): void {
