@@ -12,9 +12,14 @@ import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { type PriceDataSource, startPriceRefresh } from '../../src/controller/price-refresh.ts';
 import { AwsAccessError, type Offering } from '../../src/model/index.ts';
-import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
+import type { MotoServer } from '../../providers/aws/moto-server.ts';
 import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
-import { type PriceListServer, type Product, startPriceListServer } from './price-list-server.ts';
+import {
+  type AwsPriceEmulators,
+  type PriceListServer,
+  type Product,
+  startAwsPriceEmulators,
+} from './price-list-server.ts';
 
 const REGION = 'us-east-1';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -119,18 +124,17 @@ function adapter(over: Partial<AwsPricingAdapterOptions> = {}) {
 
 const find = (offerings: readonly Offering[], id: string) => offerings.find((o) => o.id === id);
 
+let emulators: AwsPriceEmulators | undefined;
 beforeAll(async () => {
-  moto = await startMotoServer();
-  prices = await startPriceListServer({
-    products: [...EC2_PRODUCTS.slice(0, 2), ...DECOYS, ...EC2_PRODUCTS.slice(2), ...ECS_PRODUCTS],
-    pageSize: 4,
-    accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
-  });
+  emulators = await startAwsPriceEmulators(
+    [...EC2_PRODUCTS.slice(0, 2), ...DECOYS, ...EC2_PRODUCTS.slice(2), ...ECS_PRODUCTS],
+    4,
+  );
+  ({ moto, prices } = emulators);
 }, 90_000);
 
 afterAll(async () => {
-  await prices?.close();
-  await moto?.stop();
+  await emulators?.stop();
 });
 
 describe('the AWS pricing adapter against a local Price List server and a real moto server', () => {

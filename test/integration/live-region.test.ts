@@ -1,44 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
-import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
-import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 import { InputError } from '../../src/model/index.ts';
 import { berthPod, core, startBerth, waitBerth } from './berth-harness.ts';
 import { freshNamespace } from './helpers.ts';
-import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
+import { type AwsPriceEmulators, ec2Product, startAwsPriceEmulators } from './price-list-server.ts';
 
 /** A region the embedded catalog lacks: only live prices can cover it. */
 const REGION = 'eu-west-1';
 const SCHEDULER = 'berth-live-region';
 
-process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-process.env.AWS_EC2_METADATA_DISABLED = 'true';
-
 describe('a region missing from the embedded catalog', () => {
-  let moto: MotoServer;
-  let prices: PriceListServer;
+  let aws: AwsPriceEmulators;
   beforeAll(async () => {
-    moto = await startMotoServer();
-    prices = await startPriceListServer({
-      products: [
-        ec2Product('m5.large', '0.1070000000', REGION),
-        ec2Product('c5.large', '0.0960000000', REGION),
-      ],
-      pageSize: 100,
-      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
-    });
+    aws = await startAwsPriceEmulators([
+      ec2Product('m5.large', '0.1070000000', REGION),
+      ec2Product('c5.large', '0.0960000000', REGION),
+    ]);
   }, 120_000);
   afterAll(async () => {
-    await prices?.close();
-    await moto?.stop();
+    await aws?.stop();
   });
 
   const adapter = () =>
     createAwsPricingAdapter({
       region: REGION,
-      pricingEndpoint: prices.endpoint,
-      ec2Endpoint: moto.endpoint,
+      pricingEndpoint: aws.prices.endpoint,
+      ec2Endpoint: aws.moto.endpoint,
       retry: { baseDelayMs: 20, maxDelayMs: 200 },
       onWarning: () => {},
     });
@@ -80,7 +67,7 @@ describe('a region missing from the embedded catalog', () => {
   });
 
   it('with live prices that cannot be fetched says so instead of starting with nothing', async () => {
-    prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
+    aws.prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
     try {
       const started = startBerth({
         schedulerName: SCHEDULER,
@@ -89,7 +76,7 @@ describe('a region missing from the embedded catalog', () => {
       });
       await expect(started).rejects.toThrow(/eu-west-1.*first live price fetch failed/);
     } finally {
-      prices.failWith(undefined);
+      aws.prices.failWith(undefined);
     }
   });
 });

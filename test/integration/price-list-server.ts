@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
+import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
 
 /**
  * A local stand-in for the AWS Price List Query API (no emulator exists for
@@ -190,4 +192,44 @@ export function ec2Product(instanceType: string, usd: string, region: string): P
     version: '20250101000000',
   };
   return { serviceCode: 'AmazonEC2', attributes, text: JSON.stringify(item) };
+}
+
+/** What the live-price tests price against: moto for EC2 and a Price List server, both on loopback. */
+export interface AwsPriceEmulators {
+  moto: MotoServer;
+  prices: PriceListServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts moto and a Price List server holding `products` (at most `pageSize`
+ * a page), and puts the emulators' credentials in the environment, where the
+ * SDK's default chain finds them as it would in production.
+ */
+export async function startAwsPriceEmulators(
+  products: Product[],
+  pageSize = 100,
+): Promise<AwsPriceEmulators> {
+  process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  const moto = await startMotoServer();
+  try {
+    const prices = await startPriceListServer({
+      products,
+      pageSize,
+      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
+    });
+    return {
+      moto,
+      prices,
+      async stop() {
+        await prices.close();
+        await moto.stop();
+      },
+    };
+  } catch (err) {
+    await moto.stop();
+    throw err;
+  }
 }

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveAwsOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
 import { PlacementEngine } from '../../src/placement/engine.ts';
 import { localReach } from '../../providers/local/provider.ts';
-import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
-import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
-import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
+import { type AwsPriceEmulators, ec2Product, startAwsPriceEmulators } from './price-list-server.ts';
 
 /** `berth quote --live-prices`: the AWS adapter's prices, against a local Price List server and moto's EC2. */
 const REGION = 'us-east-1';
@@ -19,33 +17,23 @@ spec:
 `;
 
 describe('quote with live AWS prices', () => {
-  let moto: MotoServer;
-  let prices: PriceListServer;
+  let aws: AwsPriceEmulators;
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-    process.env.AWS_EC2_METADATA_DISABLED = 'true';
-    moto = await startMotoServer();
     // A live price well under the embedded one for m5.large, so a live quote picks it.
-    prices = await startPriceListServer({
-      products: [
-        ec2Product('m5.large', '0.0010000000', REGION),
-        ec2Product('c5.xlarge', '0.1700000000', REGION),
-      ],
-      pageSize: 100,
-      accessKeyId: EMULATOR_CREDENTIALS.accessKeyId,
-    });
+    aws = await startAwsPriceEmulators([
+      ec2Product('m5.large', '0.0010000000', REGION),
+      ec2Product('c5.xlarge', '0.1700000000', REGION),
+    ]);
   }, 60_000);
   afterAll(async () => {
-    await prices?.close();
-    await moto?.stop();
+    await aws?.stop();
   });
 
   it('prices the region from the live APIs and says so on the chosen offering', async () => {
     const live = await liveAwsOfferings({
       region: REGION,
-      pricingEndpoint: prices.endpoint,
-      ec2Endpoint: moto.endpoint,
+      pricingEndpoint: aws.prices.endpoint,
+      ec2Endpoint: aws.moto.endpoint,
     });
     expect(live.some((o) => o.instanceType === 'm5.large' && o.capacityType === 'on-demand')).toBe(true);
     const reach = localReach('aws', REGION);
@@ -60,15 +48,15 @@ describe('quote with live AWS prices', () => {
   });
 
   it('falls back to the embedded catalog, with a warning, when the live APIs fail', async () => {
-    prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
+    aws.prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
     const warnings: string[] = [];
     const live = await liveAwsOfferings({
       region: REGION,
-      pricingEndpoint: prices.endpoint,
-      ec2Endpoint: moto.endpoint,
+      pricingEndpoint: aws.prices.endpoint,
+      ec2Endpoint: aws.moto.endpoint,
       warn: (m) => warnings.push(m),
     });
-    prices.failWith(undefined);
+    aws.prices.failWith(undefined);
     expect(live).toEqual([]);
     expect(warnings.join('\n')).toMatch(/using the embedded catalog/);
   });
