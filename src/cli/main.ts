@@ -41,5 +41,7 @@ try {
     process.exitCode = err.exitCode; // commander already printed help or the usage error
   } else {
     process.exitCode = reportError(err);
+    // Reported is ended: a handle something left open must not keep a failed `berth run` alive.
+    setTimeout(() => process.exit(), 3_000).unref();
   }
 }

@@ -273,6 +273,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     await provider.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   };
+  // The address first: taken, it fails the start before anything watches or buys.
+  if (o.http) {
+    try {
+      server = await startHttpServer(o.http, metrics.registry, {
+        healthy: () => true,
+        ready: () => (current ? current.ready : elector !== undefined),
+      });
+    } catch (err) {
+      await shutdown();
+      throw err;
+    }
+  }
   if (o.leaderElection) {
     elector = startLeaderElection(pooled, {
       namespace: o.leaderElection.namespace,
@@ -291,17 +303,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     }
   }
 
-  if (o.http) {
-    try {
-      server = await startHttpServer(o.http, metrics.registry, {
-        healthy: () => true,
-        ready: () => (current ? current.ready : elector !== undefined),
-      });
-    } catch (err) {
-      await shutdown(); // its address taken
-      throw err;
-    }
-  }
   const bound = server?.address();
 
   return {
