@@ -11,10 +11,14 @@ import type { CostInterval } from '../model/index.ts';
  */
 export const BILLING_MINIMUM_SECONDS = 60;
 
-/** Seconds charged: whole seconds rounded up, never below the minimum. */
+/** Seconds charged for a machine that ran `seconds`: whole seconds rounded up, never below the minimum. */
+export function chargedSeconds(seconds: number): number {
+  return Math.max(BILLING_MINIMUM_SECONDS, Math.ceil(Math.max(0, seconds)));
+}
+
+/** Seconds charged for an interval. */
 export function billedSeconds(i: Pick<CostInterval, 'start' | 'end'>): number {
-  const ms = Math.max(0, Date.parse(i.end) - Date.parse(i.start));
-  return Math.max(BILLING_MINIMUM_SECONDS, Math.ceil(ms / 1000));
+  return chargedSeconds((Date.parse(i.end) - Date.parse(i.start)) / 1000);
 }
 
 export function billedHours(i: Pick<CostInterval, 'start' | 'end'>): number {
