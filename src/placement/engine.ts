@@ -1,5 +1,6 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import {
+  CPU,
   type Decision,
   InputError,
   type Offering,
@@ -8,6 +9,7 @@ import {
   type Policy,
 } from '../model/index.ts';
 import { nodeAllocatable } from './node-reserved.ts';
+import { isGuaranteed } from './pod-request.ts';
 import { buildIndex, type OfferingIndex } from './offering-index.ts';
 import { FEATURE_WORDS, podFeatures } from './serverless-limits.ts';
 import { sizePod } from './sizing.ts';
@@ -51,13 +53,19 @@ export class PlacementEngine {
     return this.byId.get(id);
   }
 
-  /** `object` names the pod in errors (default `Pod ns/name`; quote names the manifest object). */
+  /**
+   * `object` names the pod in errors (default `Pod ns/name`; quote names the
+   * manifest object). `shapeFit`: the pod is being created and its CPU
+   * request may still be trimmed (by the webhook) as far as its policy allows;
+   * a pod that exists already keeps its request.
+   */
   decide(
     pod: V1Pod,
     policy: Policy,
     daemonSets: readonly V1PodSpec[],
     unavailable: ReadonlySet<string>,
     object = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    options: { shapeFit?: boolean } = {},
   ): Decision {
     const meta = pod.metadata ?? {};
     const spec = pod.spec ?? { containers: [] };
@@ -81,6 +89,7 @@ export class PlacementEngine {
       policy,
       index: this.index,
       unavailable,
+      cpuTrimBudget: options.shapeFit ? cpuTrimBudget(spec, sizing.podRequest[CPU] ?? 0, policy, object) : 0,
     });
   }
 
@@ -100,6 +109,13 @@ export class PlacementEngine {
       source: o.source,
     };
   }
+}
+
+/** Millicores shape fit may take from the pod's CPU request: none from a Guaranteed pod (its QoS class would change). */
+function cpuTrimBudget(spec: V1PodSpec, cpu: number, policy: Policy, object: string): number {
+  const percent = policy.rightSizing.maxCpuTrimPercent;
+  if (percent <= 0 || isGuaranteed(spec, { object })) return 0;
+  return Math.floor((cpu * percent) / 100);
 }
 
 function twinKey(o: Offering): string {

@@ -26,7 +26,8 @@ function describeCandidate(c: Candidate): string {
     c.cpuCreditPricePerHour !== undefined
       ? ` incl. ${formatPrice(c.cpuCreditPricePerHour)} of CPU credits`
       : '';
-  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${disk}${credits}${weighted}`;
+  const trim = c.cpuTrim ? ` (CPU request trimmed by ${formatCpu(c.cpuTrim)} to fit, shape fit)` : '';
+  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${disk}${credits}${weighted}${trim}`;
 }
 
 function amount(rule: string, value: string | number | undefined): string {
@@ -114,7 +115,10 @@ export function explainDecision(d: Omit<Decision, 'explanation'>): string {
 
 /** `nothing fits cpu=96 memory=1Ti under policy default: ...; nearest: x (why), y (why)` */
 export function explainNoFit(d: Omit<Decision, 'explanation'>): string {
-  const head = `nothing fits ${formatResources(d.sizing.need)} under policy ${d.policyName}: ${describeRejected(d.rejected)}`;
+  const asked = formatResources(d.sizing.need);
+  const admitted = formatResources(d.sizing.minimum);
+  const sized = asked === admitted ? asked : `${admitted} (${asked} with headroom)`;
+  const head = `nothing fits ${sized} under policy ${d.policyName}: ${describeRejected(d.rejected)}`;
   if (d.nearestMisses.length === 0) return `${head}; no offering comes close`;
   const misses = d.nearestMisses.map(
     (m) => `${describeOffering(m.offering)} ${formatPrice(m.pricePerHour)} (${m.reasons.join('; ')})`,

@@ -5,7 +5,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { chargedSeconds } from '../../../src/cost/cost-model.ts';
-import type { Decision, Policy } from '../../../src/model/index.ts';
+import type { Candidate, Decision, Policy } from '../../../src/model/index.ts';
+import { BURSTABLE_BASELINES } from '../../../src/placement/burstable.ts';
 import type { PlacementEngine } from '../../../src/placement/engine.ts';
 import type { TracePod } from './trace.ts';
 
@@ -14,7 +15,11 @@ export interface Placement {
   instanceType: string;
   capacityType: string;
   pricePerHour: number;
-  /** What the pod pays for: the machine's vCPU (millicores) and MiB, or its serverless slice. */
+  /**
+   * What the pod pays for: the machine's vCPU (millicores) and MiB, or its
+   * serverless slice; on a burstable machine, the CPU its price sustains (the
+   * baseline, or the request when credits are bought above it).
+   */
   paidCpu: number;
   paidMemoryMiB: number;
   billedSeconds: number;
@@ -40,6 +45,14 @@ export function tracePodObject(p: TracePod): V1Pod {
   };
 }
 
+function paidCpu(c: Candidate, pod: TracePod): number {
+  if (c.serverlessShape) return c.serverlessShape.cpu;
+  const baseline = c.offering.burstable
+    ? BURSTABLE_BASELINES[c.offering.instanceType]?.baselineCpu
+    : undefined;
+  return baseline === undefined ? c.offering.cpu : Math.max(baseline, pod.cpu - (c.cpuTrim ?? 0));
+}
+
 /** Equal pods under one policy get equal decisions (the engine is pure), so each shape is decided once. */
 export function replayBerth(
   pods: readonly TracePod[],
@@ -54,7 +67,8 @@ export function replayBerth(
     const key = `${policy.name}|${pod.cpu}|${pod.memoryMiB}|${pod.gpus}`;
     let d = decisions.get(key);
     if (!d) {
-      d = engine.decide(tracePodObject(pod), policy, [], new Set());
+      // Decided at creation, as the webhook does: shape fit may trim the request.
+      d = engine.decide(tracePodObject(pod), policy, [], new Set(), undefined, { shapeFit: true });
       decisions.set(key, d);
     }
     const c = d.chosen;
@@ -68,7 +82,7 @@ export function replayBerth(
       instanceType: c.offering.instanceType,
       capacityType: c.offering.capacityType,
       pricePerHour: c.pricePerHour,
-      paidCpu: c.serverlessShape?.cpu ?? c.offering.cpu,
+      paidCpu: paidCpu(c, pod),
       paidMemoryMiB: c.serverlessShape?.memoryMiB ?? c.offering.memoryMiB,
       billedSeconds: billed,
       cost: (c.pricePerHour * billed) / 3600,
