@@ -176,6 +176,8 @@ export function quotePods(
       daemonSets,
       new Set(),
       pod.object,
+      // Quoted as created: through the webhook, where shape fit may still trim the request.
+      { shapeFit: true },
     );
     return { pod, decision };
   });
@@ -245,6 +247,11 @@ export function formatQuote(q: PodQuote): string {
       ? [`  adjusted   ${formatResources(d.sizing.adjusted)}`]
       : []),
     `  node need  ${formatResources(d.sizing.need)}`,
+    ...(formatResources(d.sizing.minimum) !== formatResources(d.sizing.need)
+      ? [
+          `  fits on    ${formatResources(d.sizing.minimum)} (headroom and minimums only where the machine has room)`,
+        ]
+      : []),
   ];
   if (d.chosen) {
     const rows = [
@@ -262,6 +269,12 @@ export function formatQuote(q: PodQuote): string {
         `  near miss  ${describeOffering(m.offering)} ${formatPrice(m.pricePerHour)}: ${m.reasons.join('; ')}`,
       );
     }
+  }
+  if (d.chosen && d.packedShare) {
+    const ratio = d.chosen.pricePerHour / d.packedShare.pricePerHour;
+    lines.push(
+      `  packed     ${formatPrice(d.packedShare.pricePerHour)} as its share of a shared ${describeOffering(d.packedShare.offering)} (isolation costs ${ratio.toFixed(1)}x that)`,
+    );
   }
   lines.push(`  why        ${d.explanation}`);
   return lines.join('\n');

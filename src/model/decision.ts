@@ -90,6 +90,14 @@ export interface Miss {
   reasons: string[];
 }
 
+/** What a pod would pay as its share of a shared node, to set beside its dedicated machine (placement/packed-share). */
+export interface PackedShare {
+  /** The machine type where the pod's share costs least. */
+  offering: Offering;
+  /** USD/h: the larger of the pod's cpu and memory shares of that machine's price. */
+  pricePerHour: number;
+}
+
 export interface Decision {
   pod: PodRef;
   sizing: Sizing;
@@ -101,6 +109,8 @@ export interface Decision {
   rejected: Partial<Record<RejectReason, number>>;
   /** When nothing fits: the closest offerings and what ruled each out. */
   nearestMisses: Miss[];
+  /** Machine pods without GPUs: the same pod's share of a packed node, the price of its isolation. */
+  packedShare?: PackedShare;
   /** One line a person can read: why this one, the runner-up, what was rejected. */
   explanation: string;
 }

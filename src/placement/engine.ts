@@ -9,6 +9,8 @@ import {
   type Policy,
 } from '../model/index.ts';
 import { nodeAllocatable } from './node-reserved.ts';
+import { isolationClause } from './explain.ts';
+import { packedShare, sharedMachines } from './packed-share.ts';
 import { isGuaranteed } from './pod-request.ts';
 import { buildIndex, type OfferingIndex } from './offering-index.ts';
 import { FEATURE_WORDS, podFeatures } from './serverless-limits.ts';
@@ -23,6 +25,7 @@ export class PlacementEngine {
   private index!: OfferingIndex;
   private byId = new Map<string, Offering>();
   private onDemand = new Map<string, number>();
+  private shared: ReturnType<typeof sharedMachines> = [];
 
   /**
    * `cannotHost`: what no pod may ask for through the provider this engine
@@ -43,6 +46,7 @@ export class PlacementEngine {
         .filter((o) => o.capacityType === 'on-demand')
         .map((o) => [twinKey(o), o.pricePerHour] as const),
     );
+    this.shared = sharedMachines(offerings);
   }
 
   get size(): number {
@@ -82,7 +86,7 @@ export class PlacementEngine {
         }
       }
     }
-    return decide({
+    const d = decide({
       pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },
       sizing,
       podSpec: spec,
@@ -91,6 +95,11 @@ export class PlacementEngine {
       unavailable,
       cpuTrimBudget: options.shapeFit ? cpuTrimBudget(spec, sizing.podRequest[CPU] ?? 0, policy, object) : 0,
     });
+    if (!d.chosen || d.chosen.offering.gpu) return d;
+    const share = packedShare(this.shared, sizing.admitted, policy);
+    return share
+      ? { ...d, packedShare: share, explanation: d.explanation + isolationClause(d.chosen, share) }
+      : d;
   }
 
   /** The record of an offering a Berth keeps, with its on-demand twin's price for savings. */

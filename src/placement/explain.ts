@@ -1,4 +1,12 @@
-import type { Candidate, Decision, Offering, PodFeature, RejectReason, Rejection } from '../model/index.ts';
+import type {
+  Candidate,
+  Decision,
+  Offering,
+  PackedShare,
+  PodFeature,
+  RejectReason,
+  Rejection,
+} from '../model/index.ts';
 import { formatComparable, formatCpu, formatQuantity, formatResources } from '../model/quantity.ts';
 import { FEATURE_WORDS } from './serverless-limits.ts';
 
@@ -111,6 +119,16 @@ export function explainDecision(d: Omit<Decision, 'explanation'>): string {
     : 'no runner-up';
   const zones = chosen.zones ? ` in ${chosen.zones.join(' or ')}` : '';
   return `${describeCandidate(chosen)}${zones}; ${second}; ${describeRejected(d.rejected)}`;
+}
+
+/**
+ * Said only where isolation costs more than twice the pod's share of a packed
+ * node: `; isolation: 3.4x its share of a shared c6a.4xlarge spot ($0.0041/h)`.
+ */
+export function isolationClause(chosen: Candidate, share: PackedShare): string {
+  if (share.pricePerHour <= 0 || chosen.pricePerHour <= 2 * share.pricePerHour) return '';
+  const ratio = chosen.pricePerHour / share.pricePerHour;
+  return `; isolation: ${ratio.toFixed(1)}x its share of a shared ${share.offering.instanceType} ${share.offering.capacityType} (${formatPrice(share.pricePerHour)})`;
 }
 
 /** `nothing fits cpu=96 memory=1Ti under policy default: ...; nearest: x (why), y (why)` */
