@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { type BerthObject, LABEL_POD_UID } from '../model/index.ts';
 import { nodeNameFor } from './claim.ts';
+import { openInterval } from './cost.ts';
 import { attemptOf, now, type StepContext } from './step-context.ts';
 
 /**
@@ -56,6 +57,9 @@ export async function recordBound(
   nodeName: string,
 ): Promise<void> {
   const key = `${berth.metadata.namespace}/${berth.metadata.name}`;
+  // Opened when the launch returned; again here (idempotent) in case that write failed or this process restarted.
+  const launchedAt = berth.status?.timestamps?.Launching;
+  if (launchedAt) await openInterval(ctx, berth, pod, launchedAt);
   const launch = ctx.launches.get(key);
   const node = ctx.view.node(nodeName);
   const providerId = node?.spec?.providerID ?? launch?.instance?.providerId;

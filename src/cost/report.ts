@@ -36,8 +36,9 @@ function emptySums(): Sums {
 /** Cost per namespace, pod or label value, most expensive first, with a total that is the sum of the rows. */
 export function costReport(
   intervals: readonly CostInterval[],
-  options: { groupBy: CostGroupBy },
+  options: { groupBy: CostGroupBy; now?: number },
 ): CostReport {
+  const now = options.now ?? Date.now();
   const groups = new Map<string, Sums>();
   for (const i of intervals) {
     const key = groupKey(i, options.groupBy);
@@ -47,9 +48,9 @@ export function costReport(
       groups.set(key, s);
     }
     s.uids.add(i.pod.uid);
-    s.hours += billedHours(i);
-    s.cost += intervalCost(i);
-    s.onDemandCost += onDemandCost(i);
+    s.hours += billedHours(i, now);
+    s.cost += intervalCost(i, now);
+    s.onDemandCost += onDemandCost(i, now);
   }
   const rows = [...groups].map(([key, s]) => toRow(key, s));
   rows.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key));

@@ -2,8 +2,10 @@ import type { CapacityType, Cloud } from './offering.ts';
 
 /**
  * One stretch of paid machine time for one pod: from the launch of its
- * machine to its termination. Prices are copied in at placement time, so a
- * report never depends on today's price list.
+ * machine to its termination. It is recorded open (no `end`) once the
+ * machine is launched and closed at teardown, so a controller that crashes in
+ * between loses nothing. Prices are copied in at placement time, so a report
+ * never depends on today's price list.
  */
 export interface CostInterval {
   /** The Berth's `namespace/name`. */
@@ -23,8 +25,8 @@ export interface CostInterval {
   onDemandPricePerHour?: number;
   /** RFC 3339. */
   start: string;
-  /** RFC 3339, not before `start`. */
-  end: string;
+  /** RFC 3339, not before `start`; absent while the machine still runs (reports count it up to now). */
+  end?: string;
   /** Why the interval ended (e.g. `pod-succeeded`, `spot-interruption`). */
   reason?: string;
 }
@@ -38,17 +40,46 @@ export interface CostLedgerFilter {
 }
 
 /**
- * Where closed cost intervals are kept. Small on purpose, so an in-memory and
- * a durable (SQLite) ledger can both satisfy it.
+ * Where cost intervals are kept: in memory, in a SQLite file or in
+ * PostgreSQL. Small on purpose, so every backend satisfies the same contract
+ * tests.
  */
 export interface CostLedger {
   /**
-   * Idempotent on (berth, pod uid, start): recording the same interval again
-   * replaces it, so a retried teardown never counts a machine twice.
+   * Idempotent on (berth, pod uid, start). A closed interval replaces what is
+   * kept under its key, so a retried teardown never counts a machine twice;
+   * an open one (no `end`) is kept only when nothing is, so a late or
+   * repeated launch step never reopens a closed interval.
    */
   record(interval: CostInterval): Promise<void>;
-  /** Intervals overlapping the filter's window, whole (not clipped), oldest first. */
+  /** Intervals overlapping the filter's window, whole (not clipped), open ones included, oldest first. */
   list(filter?: CostLedgerFilter): Promise<CostInterval[]>;
+  /**
+   * Retention: closed intervals that ended before `before` (RFC 3339) are
+   * summed into daily per-namespace rows and dropped. Returns how many were
+   * rolled up. Idempotent: rolled-up intervals are gone, so nothing is added twice.
+   */
+  rollUp(before: string): Promise<number>;
+  /** Daily rows (from rollUp) whose day overlaps the filter's window, oldest first. */
+  daily(filter?: CostLedgerFilter): Promise<CostDailyRow[]>;
+  /** Releases the file or connections; the ledger is not used after. */
+  close(): Promise<void>;
+}
+
+/** What retention keeps of old intervals: one row per UTC day (of the interval's start), namespace and capacity type. */
+export interface CostDailyRow {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  namespace: string;
+  capacityType: CapacityType;
+  /** Intervals summed into the row. */
+  intervals: number;
+  /** Billed machine-hours. */
+  hours: number;
+  /** USD paid. */
+  cost: number;
+  /** USD the same hours would have cost on demand. */
+  onDemandCost: number;
 }
 
 /** How a cost report groups intervals: by namespace, by pod (`namespace/name`) or by one pod label. */

@@ -64,6 +64,8 @@ export interface RuntimeOptions extends ControllerTuning {
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
   ledger?: CostLedger;
+  /** While leading, roll per-pod intervals older than this into daily rows (hourly); absent keeps them all. */
+  ledgerRetentionMs?: number;
   /** Price multipliers (negotiated discounts) for the embedded catalog; pass the same to a live adapter. */
   multipliers?: PriceMultipliers;
   catalogDir?: string;
@@ -218,6 +220,20 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
       });
   const ledger = o.ledger ?? createMemoryLedger();
+  const retention = o.ledgerRetentionMs;
+  const retentionTimer =
+    retention === undefined
+      ? undefined
+      : setInterval(() => {
+          if (!current) return; // the leader keeps the ledger
+          ledger
+            .rollUp(new Date(Date.now() - retention).toISOString())
+            .then((n) => n > 0 && log.info({ intervals: n }, 'old cost intervals rolled up into daily rows'))
+            .catch((err: unknown) =>
+              log.warn({ err: String(err) }, 'ledger roll-up failed; retried next hour'),
+            );
+        }, 3_600_000);
+  retentionTimer?.unref();
   let resolveLeading: (c: Controller) => void = () => {};
   const leadingPromise = new Promise<Controller>((resolve) => {
     resolveLeading = resolve;
@@ -266,6 +282,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
   const shutdown = async () => {
     clearInterval(ageTimer);
+    clearInterval(retentionTimer);
     own.abort();
     refreshing.abort();
     if (elector) await elector.release();
