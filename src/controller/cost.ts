@@ -9,6 +9,7 @@ import type { StepContext } from './step-context.ts';
  * so replaced machines are counted too. Prices are the ones placed.
  */
 function intervalOf(
+  ctx: Pick<StepContext, 'engine'>,
   berth: BerthObject,
   pod: V1Pod | undefined,
   start: string,
@@ -16,6 +17,8 @@ function intervalOf(
 ): CostInterval | undefined {
   const o = berth.spec.offering;
   if (!o) return undefined;
+  const shape = ctx.engine.offering(o.id);
+  const owner = pod?.metadata?.ownerReferences?.find((r) => r.controller);
   return {
     berth: `${berth.metadata.namespace}/${berth.metadata.name}`,
     pod: berth.spec.pod,
@@ -28,6 +31,17 @@ function intervalOf(
     capacityType: o.capacityType,
     pricePerHour: o.pricePerHour,
     ...(o.onDemandPricePerHour !== undefined ? { onDemandPricePerHour: o.onDemandPricePerHour } : {}),
+    priceSource: o.source,
+    ...(shape
+      ? {
+          machine: {
+            cpu: shape.cpu,
+            memoryMiB: shape.memoryMiB,
+            ...(shape.gpu ? { gpus: shape.gpu.count } : {}),
+          },
+        }
+      : {}),
+    ...(owner ? { controller: `${owner.kind}/${owner.name}` } : {}),
     start,
     // The start is the key, so it is kept exactly; an end stamped by another clock never precedes it.
     ...(end ? { end: Date.parse(end.at) < Date.parse(start) ? start : end.at, reason: end.reason } : {}),
@@ -40,12 +54,12 @@ function intervalOf(
  * that dies before teardown loses none of its cost.
  */
 export async function openInterval(
-  ctx: Pick<StepContext, 'ledger'>,
+  ctx: Pick<StepContext, 'ledger' | 'engine'>,
   berth: BerthObject,
   pod: V1Pod | undefined,
   start: string,
 ): Promise<void> {
-  const interval = intervalOf(berth, pod, start);
+  const interval = intervalOf(ctx, berth, pod, start);
   if (interval) await ctx.ledger.record(interval);
 }
 
@@ -58,6 +72,20 @@ export async function recordInterval(
   end: string,
   reason: string,
 ): Promise<void> {
-  const interval = intervalOf(berth, pod, new Date(since).toISOString(), { at: end, reason });
-  if (interval) await ctx.ledger.record(interval);
+  const interval = intervalOf(ctx, berth, pod, new Date(since).toISOString(), { at: end, reason });
+  if (!interval) return;
+  if (!pod && !interval.controller) {
+    // The pod is gone: keep what the open interval learnt of it at launch.
+    const opened = (
+      await ctx.ledger.list({
+        namespace: interval.pod.namespace,
+        since: interval.start,
+        until: new Date(since + 1).toISOString(),
+      })
+    ).find(
+      (i) => i.berth === interval.berth && i.pod.uid === interval.pod.uid && Date.parse(i.start) === since,
+    );
+    if (opened?.controller) interval.controller = opened.controller;
+  }
+  await ctx.ledger.record(interval);
 }

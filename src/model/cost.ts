@@ -1,4 +1,4 @@
-import type { CapacityType, Cloud } from './offering.ts';
+import type { CapacityType, Cloud, PriceSource } from './offering.ts';
 
 /**
  * One stretch of paid machine time for one pod: from the launch of its
@@ -29,6 +29,12 @@ export interface CostInterval {
   end?: string;
   /** Why the interval ended (e.g. `pod-succeeded`, `spot-interruption`). */
   reason?: string;
+  /** The machine's size (cpu in millicores), for the cpu/ram/gpu split and the static-pool baseline; absent when unknown. */
+  machine?: { cpu: number; memoryMiB: number; gpus?: number };
+  /** The pod's controlling owner as `Kind/name` (e.g. `Job/build`), when it has one. */
+  controller?: string;
+  /** Where the price came from, as placed. */
+  priceSource?: PriceSource;
 }
 
 export interface CostLedgerFilter {
@@ -82,12 +88,36 @@ export interface CostDailyRow {
   onDemandCost: number;
 }
 
-/** How a cost report groups intervals: by namespace, by pod (`namespace/name`) or by one pod label. */
-export type CostGroupBy = 'namespace' | 'pod' | { label: string };
+/**
+ * How a cost report groups intervals: by namespace, pod (`namespace/name`),
+ * the pod's controller (`Kind/name`), instance type, capacity type or one pod
+ * label. Several at once make one row per combination.
+ */
+export type CostGroupBy =
+  | 'namespace'
+  | 'pod'
+  | 'controller'
+  | 'instance-type'
+  | 'capacity-type'
+  | { label: string };
 
 export interface CostReportRow {
-  /** The group's value; `<none>` for pods without the grouping label. */
+  /** The group's values joined by `/`; `__unallocated__` for pods without the grouping label or controller. */
   key: string;
+  /** Each grouping's value, by its name (`namespace`, `label:team`, ...). */
+  properties: Record<string, string>;
+  /** RFC 3339: the first and last moment of machine time in the window. */
+  start?: string;
+  end?: string;
+  /** Machine-minutes in the window. */
+  minutes: number;
+  /** The cost split into its parts (see split.ts); they add up to `cost`. */
+  cpuCost: number;
+  ramCost: number;
+  gpuCost: number;
+  capacityTypes: CapacityType[];
+  /** Where the prices came from (`embedded: …`, `live: …`). */
+  priceSources: string[];
   /** Distinct pods (by uid) in the group. */
   pods: number;
   /** Billed machine-hours. */
@@ -102,10 +132,29 @@ export interface CostReportRow {
   savingsPct: number;
 }
 
+/**
+ * What the same work would have cost on a static node pool: see
+ * staticPoolBaseline (src/cost/baseline.ts) for the definition.
+ */
+export interface StaticPoolBaseline {
+  instanceType: string;
+  nodes: number;
+  /** USD/h of one node, on demand. */
+  pricePerHour: number;
+  hours: number;
+  cost: number;
+  /** The window's peak concurrent demand the pool is sized for. */
+  peak: { cpu: number; memoryMiB: number; gpus: number };
+}
+
 export interface CostReport {
-  groupBy: CostGroupBy;
+  groupBy: CostGroupBy[];
+  /** RFC 3339; intervals are clipped to it. Absent: everything, unclipped. */
+  window?: { start: string; end: string };
   /** Most expensive first. */
   rows: CostReportRow[];
   /** Sum of the rows; `pods` counts each pod once even if it appears in several rows. */
   total: CostReportRow;
+  /** Absent when no machine of a known size and on-demand price ran in the window. */
+  staticPool?: StaticPoolBaseline & { savings: number; savingsPct: number };
 }
