@@ -26,7 +26,10 @@ import {
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
+import { costRoutes } from '../server/cost-api.ts';
 import { startHttpServer } from '../server/http.ts';
+import { dashboardRoutes } from '../server/dashboard.ts';
+import { meteredLedger } from './metered-ledger.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
@@ -219,7 +222,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
         onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
       });
-  const ledger = o.ledger ?? createMemoryLedger();
+  // What passes through the ledger is also counted for Prometheus.
+  const ledger = meteredLedger(o.ledger ?? createMemoryLedger(), metrics);
   const retention = o.ledgerRetentionMs;
   const retentionTimer =
     retention === undefined
@@ -264,6 +268,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     });
     current = controller;
     metrics.isLeader.set(1);
+    // Machines a previous leader opened accrue in this one's counter from now on.
+    await ledger
+      .loadRunning()
+      .catch((err: unknown) =>
+        log.warn({ err: String(err) }, 'could not read the running machines from the ledger'),
+      );
     signal.addEventListener(
       'abort',
       () => {
@@ -293,10 +303,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   // The address first: taken, it fails the start before anything watches or buys.
   if (o.http) {
     try {
-      server = await startHttpServer(o.http, metrics.registry, {
-        healthy: () => true,
-        ready: () => (current ? current.ready : elector !== undefined),
-      });
+      server = await startHttpServer(
+        o.http,
+        metrics.registry,
+        {
+          healthy: () => true,
+          ready: () => (current ? current.ready : elector !== undefined),
+        },
+        {
+          routes: [
+            costRoutes({ ledger, berth: (namespace, name) => current?.berth(namespace, name) }),
+            dashboardRoutes(),
+          ],
+          beforeScrape: () => ledger.sync(),
+        },
+      );
     } catch (err) {
       await shutdown();
       throw err;
