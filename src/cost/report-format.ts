@@ -1,10 +1,15 @@
-import type { CostGroupBy, CostReport, CostReportRow } from '../model/index.ts';
+import type { CostGroupBy, CostReport, CostReportRow, StaticPoolBaseline } from '../model/index.ts';
 import { groupName } from './report.ts';
 
 /** USD with four decimals: single pods often cost fractions of a cent. */
 export function formatUsd(usd: number): string {
   const text = `$${Math.abs(usd).toFixed(4)}`;
   return usd < 0 && text !== '$0.0000' ? `-${text}` : text;
+}
+
+/** `3 x m5.large at $0.0960/h + 1 x g5.xlarge at $1.0060/h` */
+export function describePools(b: StaticPoolBaseline): string {
+  return b.pools.map((p) => `${p.nodes} x ${p.instanceType} at ${formatUsd(p.pricePerHour)}/h`).join(' + ');
 }
 
 function header(groupBy: readonly CostGroupBy[]): string {
@@ -42,7 +47,7 @@ export function formatCostReport(report: CostReport): string {
   if (p) {
     out.push(
       '',
-      `static pool baseline: ${p.nodes} x ${p.instanceType} on demand at ${formatUsd(p.pricePerHour)}/h for ${p.hours.toFixed(2)} h = ${formatUsd(p.cost)}; berth saved ${formatUsd(p.savings)} (${p.savingsPct.toFixed(1)}%)`,
+      `static pool baseline: ${describePools(p)} on demand for ${p.hours.toFixed(2)} h = ${formatUsd(p.cost)}; berth saved ${formatUsd(p.savings)} (${p.savingsPct.toFixed(1)}%)`,
     );
   }
   return out.join('\n');

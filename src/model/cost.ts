@@ -137,12 +137,19 @@ export interface CostReportRow {
  * staticPoolBaseline (src/cost/baseline.ts) for the definition.
  */
 export interface StaticPoolBaseline {
+  /** One node group for the GPU machines' demand, one for the rest (either absent when it had none). */
+  pools: StaticPool[];
+  hours: number;
+  /** USD for all pools over the window. */
+  cost: number;
+}
+
+export interface StaticPool {
+  kind: 'gpu' | 'general';
   instanceType: string;
   nodes: number;
   /** USD/h of one node, on demand. */
   pricePerHour: number;
-  hours: number;
-  cost: number;
   /** The window's peak concurrent demand the pool is sized for. */
   peak: { cpu: number; memoryMiB: number; gpus: number };
 }

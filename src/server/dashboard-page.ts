@@ -123,7 +123,7 @@ async function main() {
   document.getElementById('total-on-demand').textContent = usd(byNs.total.onDemandCost);
   document.getElementById('savings').textContent = usd(byNs.total.savings) + ' (' + pct(byNs.total.savingsPct) + ')';
   const pool = byNs.staticPool;
-  document.getElementById('pool-cost').textContent = pool ? usd(pool.cost) + ' (' + pool.nodes + ' x ' + pool.instanceType + ')' : 'n/a';
+  document.getElementById('pool-cost').textContent = pool ? usd(pool.cost) + ' (' + pool.pools.map((p) => p.nodes + ' x ' + p.instanceType).join(' + ') + ')' : 'n/a';
   document.getElementById('pool-savings').textContent = pool ? usd(pool.savings) + ' (' + pct(pool.savingsPct) + ')' : 'n/a';
   const nsBody = document.querySelector('#namespaces tbody');
   for (const row of byNs.rows) {

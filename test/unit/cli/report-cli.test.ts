@@ -37,7 +37,7 @@ describe('berth report', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/^team-b\s+1\s+1\.000\s+\$0\.1000/m);
     expect(r.stdout).toMatch(/^total\s+2\s+2\.000\s+\$0\.1400\s+\$0\.1960/m);
     expect(r.stdout).toMatch(
-      /static pool baseline: 1 x m5\.large on demand at \$0\.0960\/h for 24\.00 h = \$2\.3040/,
+      /static pool baseline: 1 x m5\.large at \$0\.0960\/h on demand for 24\.00 h = \$2\.3040/,
     );
   });
 
@@ -76,6 +76,6 @@ describe('berth report', { timeout: 120_000 }, () => {
 
   it('states the static-pool baseline in its help', async () => {
     const help = await runCli(['report', '--help']);
-    expect(help.stdout).toMatch(/static pool: the cheapest pool of one on-demand instance type/);
+    expect(help.stdout).toMatch(/static node pools: one for GPU machines, one for the rest/);
   });
 });

@@ -148,14 +148,22 @@ describe('static pool baseline', () => {
     // Three m5.large (2 vCPU, 8 GiB) at once at the peak, one otherwise.
     const intervals = [pod(1, 0, 10), pod(2, 2, 3), pod(3, 2.5, 4)];
     const b = staticPoolBaseline(intervals, { start: t0, end: t0 + 24 * H })!;
-    expect(b).toMatchObject({ instanceType: 'm5.large', nodes: 3, pricePerHour: 0.096, hours: 24 });
+    expect(b.hours).toBe(24);
+    expect(b.pools).toEqual([
+      {
+        kind: 'general',
+        instanceType: 'm5.large',
+        nodes: 3,
+        pricePerHour: 0.096,
+        peak: { cpu: 6000, memoryMiB: 24_576, gpus: 0 },
+      },
+    ]);
     expect(b.cost).toBeCloseTo(3 * 0.096 * 24, 12);
-    expect(b.peak).toEqual({ cpu: 6000, memoryMiB: 24_576, gpus: 0 });
   });
 
   it('does not count a machine that ends as another starts twice', () => {
     const b = staticPoolBaseline([pod(1, 0, 2), pod(2, 2, 4)], { start: t0, end: t0 + 4 * H })!;
-    expect(b.nodes).toBe(1);
+    expect(b.pools[0]?.nodes).toBe(1);
   });
 
   it('picks the cheapest type for the same demand, fitting by totals', () => {
@@ -167,11 +175,11 @@ describe('static pool baseline', () => {
     // Four m5.large at once: 4 x 0.096 = one m5.2xlarge at 0.384; a tie goes to the name first in order.
     const intervals = [pod(1, 0, 1), pod(2, 0, 1), pod(3, 0, 1), pod(4, 0, 1), pod(5, 5, 6, big)];
     const b = staticPoolBaseline(intervals, { start: t0, end: t0 + 6 * H })!;
-    expect(b.nodes * b.pricePerHour).toBeCloseTo(0.384, 12);
-    expect(b.instanceType).toBe('m5.2xlarge');
+    expect(b.cost).toBeCloseTo(0.384 * 6, 12);
+    expect(b.pools[0]?.instanceType).toBe('m5.2xlarge');
   });
 
-  it('needs a GPU type for GPU demand, and is absent when no type is known', () => {
+  it('runs a GPU pool for the GPU machines beside the general one, and is absent when no type is known', () => {
     const gpu = {
       instanceType: 'g5.xlarge',
       machine: { cpu: 4000, memoryMiB: 16_384, gpus: 1 },
@@ -180,9 +188,11 @@ describe('static pool baseline', () => {
       onDemandPricePerHour: undefined,
     };
     const b = staticPoolBaseline([pod(1, 0, 1), pod(2, 0, 1, gpu)], { start: t0, end: t0 + H })!;
-    // 6 vCPU of demand at once: two g5.xlarge (4 vCPU each), though one GPU would do.
-    expect(b.instanceType).toBe('g5.xlarge');
-    expect(b.nodes).toBe(2);
+    expect(b.pools.map((p) => [p.kind, p.instanceType, p.nodes])).toEqual([
+      ['gpu', 'g5.xlarge', 1],
+      ['general', 'm5.large', 1],
+    ]);
+    expect(b.cost).toBeCloseTo(1.006 + 0.096, 12);
     expect(staticPoolBaseline([interval()], { start: t0, end: t0 + H })).toBeUndefined();
   });
 
