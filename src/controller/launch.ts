@@ -43,10 +43,11 @@ export async function launch(ctx: StepContext, key: string, pod: V1Pod, berth: B
     ctx.launches.set(key, launch);
     ctx.provider
       .launch(claim, launch.abort.signal)
-      .then(async (instance) => {
+      .then((instance) => {
         launch.instance = instance;
-        // The machine exists: its cost starts counting now, whatever happens to this process.
-        await openInterval(ctx, berth, pod, start).catch((err: unknown) =>
+        // The machine exists: its cost counts from its launch, whatever happens to this process.
+        // Not awaited: a ledger that is down (its writes retried) must not hold up binding.
+        openInterval(ctx, berth, pod, start).catch((err: unknown) =>
           ctx.log.warn(
             { err: String(err), berth: key },
             'could not open the cost interval yet; binding retries it',
