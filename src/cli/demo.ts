@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
-import { costReport, formatCostReport } from '../cost/report.ts';
+import { openLedger } from '../cost/open-ledger.ts';
 import { installCrds } from '../kube/crds.ts';
 import { watchResources } from '../kube/informer.ts';
 import { startCluster, stopCluster } from '../local-cluster/cluster.ts';
@@ -142,14 +147,32 @@ export function register(program: Command): void {
           http: { host: '127.0.0.1', port: metricsPort! },
           log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
         };
+        // A durable ledger of its own, kept after the demo so `berth report` can read it again.
+        const ledgerPath = join(mkdtempSync(join(tmpdir(), 'berth-demo-')), 'ledger.db');
+        const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
+        cleanups.push(async () => {
+          await ledger.close();
+          out(
+            `\nthe ledger stays in ${ledgerPath}: berth report --ledger ${ledgerPath} --window 1h --aggregate label:team`,
+          );
+        });
+        const withLedger = { ...common, ledger };
         const runtime = sim
-          ? await startRuntime({ ...common, provider: sim.provider })
-          : await startRuntime({ ...common, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
+          ? await startRuntime({ ...withLedger, provider: sim.provider })
+          : await startRuntime({
+              ...withLedger,
+              provider: 'local',
+              bootDelayMs: Number(opts.bootDelay) * 1000,
+            });
         cleanups.push(() => runtime.stop());
         const machines = sim?.machines ?? 'the local provider (nodes run by kwok)';
         out(
-          `berth controller running: ${where.cloud} ${where.region} offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
+          `berth controller running: ${where.cloud} ${where.region} offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
         );
+        out(
+          `dashboard (spend, savings, each pod's decision) while the demo runs: http://127.0.0.1:${metricsPort}/ui\n`,
+        );
+        const demoStart = new Date().toISOString();
         const start = Date.now();
         const berthsWatch = watchResources(
           kc,
@@ -204,11 +227,13 @@ export function register(program: Command): void {
         out(
           `\n${clock(start)}  every Job succeeded; every berth node is gone. The default-scheduler pod ran on ${plainNode}, never on a berth node.\n`,
         );
-        const intervals = await runtime.ledger.list();
-        out('cost per namespace (what the same work would cost on on-demand, and the savings):');
-        out(formatCostReport(costReport(intervals, { groupBy: 'namespace' })));
-        out('\ncost per team label:');
-        out(formatCostReport(costReport(intervals, { groupBy: { label: 'team' } })));
+        // The report as a person runs it, from the ledger the controller wrote, over the demo's own window.
+        const window = `${demoStart},${new Date().toISOString()}`;
+        for (const aggregate of ['namespace', 'label:team']) {
+          const args = ['report', '--ledger', ledgerPath, '--window', window, '--aggregate', aggregate];
+          out(`\n$ berth ${args.join(' ')}`);
+          out(runBerthReport(args));
+        }
       } catch (err) {
         exitCode = 1;
         process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -299,4 +324,12 @@ async function submitWorkload(kc: KubeConfig, region: string): Promise<void> {
       },
     },
   });
+}
+
+/** `berth report` as a child process: the demo shows the real command's output. */
+function runBerthReport(args: string[]): string {
+  const bin = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`berth ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout.trimEnd();
 }

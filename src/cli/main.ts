@@ -25,6 +25,7 @@ const commands = {
   demo: () => sandboxCommand('demo'),
   policy: () => import('./policy.ts'),
   quote: () => import('./quote.ts'),
+  report: () => import('./report.ts'),
 };
 const wanted = process.argv[2];
 // Own keys only: `berth toString` is an unknown command, not the object's prototype.

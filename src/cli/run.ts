@@ -3,11 +3,13 @@ import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
 import { preflight } from '../kube/preflight.ts';
 import { addCloudFlags, CLOUD_KITS, kitFor, PROVIDER_NAMES } from './cloud-kits.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
+import { addLedgerFlags, type LedgerFlags, ledgerLocationFromFlags } from './ledger-flag.ts';
 import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
 
-interface RunFlags {
+interface RunFlags extends LedgerFlags {
   /** Each cloud kit's own flags (--aws-*, ...), read by the kit. */
   [kitFlag: string]: unknown;
+  ledgerRetention: string;
   livePrices: boolean;
   priceRefresh: string;
   kubeconfig?: string;
@@ -168,6 +170,14 @@ export function register(program: Command): void {
         '43200',
       ),
     )
+    .addOption(
+      flag(
+        '--ledger-retention <days>',
+        'per-pod cost intervals older than this are rolled up into daily per-namespace rows (0: keep every interval)',
+        'BERTH_LEDGER_RETENTION',
+        '90',
+      ),
+    )
     .addHelpText(
       'after',
       [
@@ -182,6 +192,7 @@ export function register(program: Command): void {
         'Example: berth run --provider local --kubeconfig "$(berth cluster up)" --no-leader-elect',
       ].join('\n'),
     );
+  addLedgerFlags(command);
   addCloudFlags(command).action(async (flags: RunFlags) => {
     flags.leaderElect = envBoolean(command, 'leaderElect', 'BERTH_LEADER_ELECT') ?? flags.leaderElect;
     flags.installCrds = envBoolean(command, 'installCrds', 'BERTH_INSTALL_CRDS') ?? flags.installCrds;
@@ -216,6 +227,8 @@ export function register(program: Command): void {
       unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
     };
     const refreshMs = seconds(flags.priceRefresh, '--price-refresh');
+    const ledgerAt = ledgerLocationFromFlags(flags);
+    const retentionMs = seconds(flags.ledgerRetention, '--ledger-retention') * 86_400;
     // The informers and the elector retry forever by design; a person's mistake must not wait on them.
     await preflight({
       kubeConfig: kc,
@@ -231,7 +244,11 @@ export function register(program: Command): void {
     const setup = await machines?.setup();
     const adapter = await liveKit?.pricing({ region, flags, multipliers });
     if (flags.installCrds) await installCrds(kc);
+    const { openLedger, describeLedger } = await import('../cost/open-ledger.ts');
+    const ledger = await openLedger(ledgerAt);
     const runtime = await startRuntime({
+      ledger,
+      ...(retentionMs > 0 ? { ledgerRetentionMs: retentionMs } : {}),
       kubeConfig: kc,
       provider: setup ?? 'local',
       ...(adapter ? { livePrices: { adapter, intervalMs: refreshMs } } : {}),
@@ -243,9 +260,15 @@ export function register(program: Command): void {
       ...timing,
       leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
       http: { host, port },
+    }).catch(async (err: unknown) => {
+      await ledger.close();
+      throw err;
     });
     runtime.log.info(
-      { metrics: `http://${runtime.httpAddress ?? `${host}:${port}`}/metrics` },
+      {
+        metrics: `http://${runtime.httpAddress ?? `${host}:${port}`}/metrics`,
+        ledger: describeLedger(ledgerAt),
+      },
       'berth running',
     );
     await new Promise<void>((resolve) => {
@@ -254,6 +277,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
     });
     await runtime.stop();
+    await ledger.close();
   });
 }
 

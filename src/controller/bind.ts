@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { type BerthObject, LABEL_POD_UID } from '../model/index.ts';
 import { nodeNameFor } from './claim.ts';
+import { openInterval } from './cost.ts';
 import { attemptOf, now, type StepContext } from './step-context.ts';
 
 /**
@@ -56,6 +57,14 @@ export async function recordBound(
   nodeName: string,
 ): Promise<void> {
   const key = `${berth.metadata.namespace}/${berth.metadata.name}`;
+  // Opened when the launch returned; again here (idempotent) in case that write failed or this process
+  // restarted. Not awaited: binding never waits on the ledger, and teardown records the interval whatever happens.
+  const launchedAt = berth.status?.timestamps?.Launching;
+  if (launchedAt) {
+    openInterval(ctx, berth, pod, launchedAt).catch((err: unknown) =>
+      ctx.log.warn({ err: String(err), berth: key }, 'could not open the cost interval; teardown records it'),
+    );
+  }
   const launch = ctx.launches.get(key);
   const node = ctx.view.node(nodeName);
   const providerId = node?.spec?.providerID ?? launch?.instance?.providerId;

@@ -82,6 +82,11 @@ export class Controller {
     return this.synced;
   }
 
+  /** A pod's Berth from the cache (its decision, for the cost API). */
+  berth(namespace: string, name: string): BerthObject | undefined {
+    return this.cluster.berth(namespace, name);
+  }
+
   /** Resolves once the caches are synced and the first garbage collection ran. */
   async start(signal: AbortSignal): Promise<void> {
     const { log, metrics } = this.cfg;

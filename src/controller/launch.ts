@@ -6,7 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { type BerthObject, CapacityError } from '../model/index.ts';
 import { claimFor } from './claim.ts';
-import { recordInterval } from './cost.ts';
+import { openInterval, recordInterval } from './cost.ts';
 import { attemptOf, type Launch, now, type StepContext } from './step-context.ts';
 import { terminateMachine } from './teardown.ts';
 
@@ -28,19 +28,31 @@ export async function launch(ctx: StepContext, key: string, pod: V1Pod, berth: B
 
   if (!current || current.claimId !== claim.id) {
     current?.abort.abort();
-    if (berth.status?.phase !== 'Launching') {
+    // The launch time is the cost interval's start (and key): the one recorded, or the one recorded now.
+    let launchingAt = berth.status?.phase === 'Launching' ? berth.status.timestamps?.Launching : undefined;
+    if (launchingAt === undefined) {
+      launchingAt = now();
       await ctx.writer.patchBerthStatus(namespace, name, {
         phase: 'Launching',
         attempts: attempt,
-        timestamps: { ...berth.status?.timestamps, Launching: now() },
+        timestamps: { ...berth.status?.timestamps, Launching: launchingAt },
       });
     }
+    const start = launchingAt;
     const launch: Launch = { claimId: claim.id, abort: new AbortController(), done: false };
     ctx.launches.set(key, launch);
     ctx.provider
       .launch(claim, launch.abort.signal)
       .then((instance) => {
         launch.instance = instance;
+        // The machine exists: its cost counts from its launch, whatever happens to this process.
+        // Not awaited: a ledger that is down (its writes retried) must not hold up binding.
+        openInterval(ctx, berth, pod, start).catch((err: unknown) =>
+          ctx.log.warn(
+            { err: String(err), berth: key },
+            'could not open the cost interval yet; binding retries it',
+          ),
+        );
       })
       .catch((err: unknown) => {
         launch.error = err;

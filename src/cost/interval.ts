@@ -5,13 +5,16 @@ import { type CostInterval, type CostLedgerFilter, InputError } from '../model/i
  * makes it valid, and whether it falls in a report's window.
  */
 
-/** (berth, pod uid, start): a repeated teardown of the same launch yields the same key. */
-export function intervalKey(i: CostInterval): string {
-  return `${i.berth}\u0000${i.pod.uid}\u0000${Date.parse(i.start)}`;
+/**
+ * (berth, pod uid, start): the launch step and a repeated teardown of the
+ * same machine yield the same key. Plain text (no NUL), so SQL backends store it as is.
+ */
+export function intervalKey(i: Pick<CostInterval, 'berth' | 'pod' | 'start'>): string {
+  return JSON.stringify([i.berth, i.pod.uid, Date.parse(i.start)]);
 }
 
 function checkTime(i: CostInterval, field: 'start' | 'end'): number {
-  const t = Date.parse(i[field]);
+  const t = Date.parse(i[field] ?? '');
   if (Number.isNaN(t)) {
     throw new InputError(`expected an RFC 3339 time, got ${JSON.stringify(i[field])}`, {
       object: `cost interval of ${i.berth}`,
@@ -34,7 +37,7 @@ function checkPrice(i: CostInterval, field: 'pricePerHour' | 'onDemandPricePerHo
 /** Throws InputError naming the field when the interval could not be costed. */
 export function checkInterval(i: CostInterval): void {
   const start = checkTime(i, 'start');
-  const end = checkTime(i, 'end');
+  const end = i.end === undefined ? start : checkTime(i, 'end');
   if (end < start) {
     throw new InputError(`ends (${i.end}) before it starts (${i.start})`, {
       object: `cost interval of ${i.berth}`,
@@ -48,7 +51,9 @@ export function checkInterval(i: CostInterval): void {
 /** Overlap, not containment: an interval that straddles the window's edge is in it. */
 export function matchesFilter(i: CostInterval, filter: CostLedgerFilter = {}): boolean {
   if (filter.namespace !== undefined && i.pod.namespace !== filter.namespace) return false;
-  if (filter.since !== undefined && Date.parse(i.end) <= Date.parse(filter.since)) return false;
+  // An open interval runs on, so it reaches past any `since`.
+  if (filter.since !== undefined && i.end !== undefined && Date.parse(i.end) <= Date.parse(filter.since))
+    return false;
   if (filter.until !== undefined && Date.parse(i.start) >= Date.parse(filter.until)) return false;
   return true;
 }

@@ -26,7 +26,10 @@ import {
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
+import { costRoutes } from '../server/cost-api.ts';
 import { startHttpServer } from '../server/http.ts';
+import { dashboardRoutes } from '../server/dashboard.ts';
+import { meteredLedger } from './metered-ledger.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
@@ -66,6 +69,8 @@ export interface RuntimeOptions extends ControllerTuning {
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
   ledger?: CostLedger;
+  /** While leading, roll per-pod intervals older than this into daily rows (hourly); absent keeps them all. */
+  ledgerRetentionMs?: number;
   /** Price multipliers (negotiated discounts) for the embedded catalog; pass the same to a live adapter. */
   multipliers?: PriceMultipliers;
   catalogDir?: string;
@@ -217,7 +222,22 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
         onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
       });
-  const ledger = o.ledger ?? createMemoryLedger();
+  // What passes through the ledger is also counted for Prometheus.
+  const ledger = meteredLedger(o.ledger ?? createMemoryLedger(), metrics);
+  const retention = o.ledgerRetentionMs;
+  const retentionTimer =
+    retention === undefined
+      ? undefined
+      : setInterval(() => {
+          if (!current) return; // the leader keeps the ledger
+          ledger
+            .rollUp(new Date(Date.now() - retention).toISOString())
+            .then((n) => n > 0 && log.info({ intervals: n }, 'old cost intervals rolled up into daily rows'))
+            .catch((err: unknown) =>
+              log.warn({ err: String(err) }, 'ledger roll-up failed; retried next hour'),
+            );
+        }, 3_600_000);
+  retentionTimer?.unref();
   let resolveLeading: (c: Controller) => void = () => {};
   const leadingPromise = new Promise<Controller>((resolve) => {
     resolveLeading = resolve;
@@ -248,6 +268,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     });
     current = controller;
     metrics.isLeader.set(1);
+    // Machines a previous leader opened accrue in this one's counter from now on.
+    await ledger
+      .loadRunning()
+      .catch((err: unknown) =>
+        log.warn({ err: String(err) }, 'could not read the running machines from the ledger'),
+      );
     signal.addEventListener(
       'abort',
       () => {
@@ -266,6 +292,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
   const shutdown = async () => {
     clearInterval(ageTimer);
+    clearInterval(retentionTimer);
     own.abort();
     refreshing.abort();
     if (elector) await elector.release();
@@ -276,10 +303,21 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   // The address first: taken, it fails the start before anything watches or buys.
   if (o.http) {
     try {
-      server = await startHttpServer(o.http, metrics.registry, {
-        healthy: () => true,
-        ready: () => (current ? current.ready : elector !== undefined),
-      });
+      server = await startHttpServer(
+        o.http,
+        metrics.registry,
+        {
+          healthy: () => true,
+          ready: () => (current ? current.ready : elector !== undefined),
+        },
+        {
+          routes: [
+            costRoutes({ ledger, berth: (namespace, name) => current?.berth(namespace, name) }),
+            dashboardRoutes(),
+          ],
+          beforeScrape: () => ledger.sync(),
+        },
+      );
     } catch (err) {
       await shutdown();
       throw err;

@@ -55,6 +55,18 @@ export function createMetrics() {
       labelNames: ['verb', 'resource'],
       registers: [registry],
     }),
+    costTotal: new Counter({
+      name: 'berth_cost_dollars_total',
+      help: 'USD spent on berth machines, by namespace and capacity type: running machines accrue at each scrape, a closed one adds its billed remainder',
+      labelNames: ['namespace', 'capacity_type'],
+      registers: [registry],
+    }),
+    hourlyCost: new Gauge({
+      name: 'berth_hourly_cost_dollars',
+      help: "Hourly price of the berth machines running now, by namespace and capacity type (the ledger's open intervals)",
+      labelNames: ['namespace', 'capacity_type'],
+      registers: [registry],
+    }),
     isLeader: new Gauge({
       name: 'berth_leader',
       help: '1 when this replica holds the leader lease',

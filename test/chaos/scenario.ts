@@ -44,6 +44,9 @@ export function runArgs(s: Scenario): string[] {
     s.schedulerName,
     '--metrics-address',
     '127.0.0.1:0',
+    // The scenario's own ledger beside its logs (replicas share it), not the user's default one.
+    '--ledger',
+    join(s.logDir, 'ledger.db'),
   ];
 }
 

@@ -46,8 +46,8 @@ describe('controller: a machine that never turns Ready', () => {
     const intervals = await berth.ledger.list({ namespace: ns });
     expect(intervals.map((i) => i.reason)).toEqual(['NodeNotReady', 'PodSucceeded']);
     const [first, second] = intervals;
-    expect(Date.parse(first!.end)).toBeGreaterThanOrEqual(Date.parse(first!.start) + 3_000);
-    expect(Date.parse(second!.start)).toBeGreaterThanOrEqual(Date.parse(first!.end) - 1_000);
+    expect(Date.parse(first!.end!)).toBeGreaterThanOrEqual(Date.parse(first!.start) + 3_000);
+    expect(Date.parse(second!.start)).toBeGreaterThanOrEqual(Date.parse(first!.end!) - 1_000);
 
     const failures = await berth.metrics.launchFailures.get();
     expect(failures.values.find((v) => v.labels.reason === 'not-ready')?.value).toBe(1);

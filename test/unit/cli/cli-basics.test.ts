@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Every command of the CLI, registered as main.ts does. */
 async function program(): Promise<Command> {
   const p = new Command('berth');
-  for (const name of ['catalog', 'cluster', 'run', 'demo', 'policy', 'quote']) {
+  for (const name of ['catalog', 'cluster', 'run', 'demo', 'policy', 'quote', 'report']) {
     (await import(`../../../src/cli/${name}.ts`)).register(p);
   }
   return p;
@@ -61,6 +61,7 @@ describe('berth, the command line', () => {
         'policy show',
         'policy validate',
         'quote',
+        'report',
       ].sort(),
     );
     for (const [name, command] of commands) {

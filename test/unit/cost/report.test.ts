@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { intervalCost, onDemandCost } from '../../../src/cost/cost-model.ts';
-import { costReport, formatCostReport, formatUsd, NO_LABEL } from '../../../src/cost/report.ts';
+import { costReport, NO_LABEL } from '../../../src/cost/report.ts';
+import { formatCostReport, formatUsd } from '../../../src/cost/report-format.ts';
 import type { CostInterval } from '../../../src/model/index.ts';
 import { interval } from './fixtures.ts';
 
@@ -48,9 +49,9 @@ describe('cost report', () => {
     ]);
   });
 
-  it('groups by a label, putting pods without it under <none>', () => {
+  it('groups by a label, putting pods without it under __unallocated__', () => {
     const r = costReport([a, b, c], { groupBy: { label: 'team' } });
-    // ml costs most; platform and <none> tie at $0.04 and fall back to key order.
+    // ml costs most; platform and the unlabelled tie at $0.04 and fall back to key order.
     expect(r.rows.map((row) => row.key)).toEqual(['ml', NO_LABEL, 'platform']);
     expect(r.rows.find((row) => row.key === NO_LABEL)?.pods).toBe(1);
     expect(r.rows.find((row) => row.key === 'ml')?.savings).toBeCloseTo(0, 10);

@@ -31,6 +31,7 @@ describe('deploy/helm/berth', () => {
     const sources = [
       read('src/cli/run.ts'),
       read('src/cli/aws-flags.ts'),
+      read('src/cli/ledger-flag.ts'),
       read('src/runtime/runtime.ts'),
     ].join('\n');
     // Read as env('BERTH_X', ...), Option.env('BERTH_X'), a ($BERTH_X) table entry or process.env.BERTH_X.

@@ -64,7 +64,10 @@ describe('the product build (dist/, the image)', () => {
       devDependencies: Record<string, string>;
       scripts: Record<string, string>;
     };
-    expect(Object.keys(pkg.dependencies).sort()).toEqual([...product.packages].sort());
+    // Served to the browser from node_modules (the dashboard's charting library), not imported.
+    const served = ['chart.js'];
+    expect(read('src/server/dashboard.ts')).toContain("resolve('chart.js')");
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([...product.packages, ...served].sort());
     expect(pkg.devDependencies.tsx).toBeDefined();
     // The sandbox's own packages (certificates for the local control plane) stay with it.
     const sandboxOnly = importGraph('src/cli/cluster.ts', 'src/cli/demo.ts').packages;

@@ -25,6 +25,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Stops the install with what to set, rather than a controller that crash-loops on it. */}}
 {{- define "berth.validate" -}}
+{{- $ledger := .Values.ledger.type -}}
+{{- if not (has $ledger (list "sqlite" "postgres")) -}}
+{{- fail (printf "ledger.type: expected sqlite or postgres, got %q" (toString $ledger)) -}}
+{{- end -}}
+{{- if and (eq $ledger "sqlite") (gt (int .Values.replicaCount) 1) -}}
+{{- fail "replicaCount: the SQLite ledger is one file with one writer, so it runs one replica; for two, set ledger.type=postgres and ledger.postgres.secretName" -}}
+{{- end -}}
+{{- if and (eq $ledger "postgres") (not .Values.ledger.postgres.secretName) -}}
+{{- fail "ledger.postgres.secretName: the Secret holding the PostgreSQL URL is required with ledger.type=postgres" -}}
+{{- end -}}
 {{- $provider := .Values.controller.provider -}}
 {{- if not (has $provider (list "aws" "local")) -}}
 {{- fail (printf "controller.provider: expected aws or local, got %q" (toString $provider)) -}}
