@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--provider <name>',
-        'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]")',
+        'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]"); gcp: the real Google SDKs against a local Compute Engine and Cloud Billing server',
       )
         .choices(['local', ...Object.keys(DEMO_CLOUDS)])
         .default('local'),
@@ -143,12 +143,18 @@ export function register(program: Command): void {
           log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
         };
         const runtime = sim
-          ? await startRuntime({ ...common, provider: sim.provider })
+          ? await startRuntime({
+              ...common,
+              provider: sim.provider,
+              ...(sim.livePrices ? { livePrices: { adapter: sim.livePrices } } : {}),
+            })
           : await startRuntime({ ...common, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
         cleanups.push(() => runtime.stop());
+        // Decide the first pods on live prices when there are some to have.
+        await runtime.prices?.refreshNow();
         const machines = sim?.machines ?? 'the local provider (nodes run by kwok)';
         out(
-          `berth controller running: ${where.cloud} ${where.region} offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
+          `berth controller running: ${where.cloud} ${where.region} offerings from ${sim?.livePrices ? 'its live price API' : 'the embedded catalog'}, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics\n`,
         );
         const start = Date.now();
         const berthsWatch = watchResources(
