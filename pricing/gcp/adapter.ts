@@ -44,9 +44,14 @@ export interface GcpPricingAdapter extends PricingAdapter {
 const PERMISSION_DENIED = 7;
 const UNAUTHENTICATED = 16;
 
+/** The gRPC status of a Google client error; clients that surface the HTTP answer instead (403, 401) are read as the same. */
 function googleCode(err: unknown): number | undefined {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'number' ? code : undefined;
+  const e =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown; httpStatusCode?: unknown }) : {};
+  const http = typeof e.httpStatusCode === 'number' ? e.httpStatusCode : e.code;
+  if (http === 403) return PERMISSION_DENIED;
+  if (http === 401) return UNAUTHENTICATED;
+  return typeof e.code === 'number' ? e.code : undefined;
 }
 
 /** A refused call as a CloudAccessError naming what to grant; anything else with the call in front. */

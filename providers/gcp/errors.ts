@@ -17,8 +17,13 @@ function field(err: unknown, key: string): unknown {
   return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
 }
 
+/** The gRPC status of a Google client error; clients that surface the HTTP answer instead (403, 401, 404) are read as the same. */
 export function googleCode(err: unknown): number | undefined {
   const code = field(err, 'code');
+  const http = field(err, 'httpStatusCode') ?? code;
+  if (http === 403) return PERMISSION_DENIED;
+  if (http === 401) return UNAUTHENTICATED;
+  if (http === 404) return NOT_FOUND;
   return typeof code === 'number' ? code : undefined;
 }
 

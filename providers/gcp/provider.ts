@@ -1,4 +1,5 @@
 import type { protos } from '@google-cloud/compute';
+import { claimLaunches } from '../claim-launches.ts';
 import {
   type BackoffPolicy,
   CapacityError,
@@ -165,8 +166,6 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     options.onWarning ??
     ((message: string, fields?: Record<string, unknown>) =>
       process.stderr.write(`gcp provider: ${message} ${fields ? JSON.stringify(fields) : ''}\n`));
-  const inFlight = new Map<string, Promise<Instance>>();
-  const closing = new AbortController();
   /** VM names of ours seen alive: a preemption of one of them is ours to report. */
   const known = new Set<string>();
   let template: IInstanceProperties | undefined;
@@ -177,7 +176,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
       return await withRetries(fn, {
         policy: retry,
         mayRetry: isRateLimited,
-        signal: signal ? AbortSignal.any([signal, closing.signal]) : closing.signal,
+        signal: signal ? AbortSignal.any([signal, launches.closing]) : launches.closing,
         onRetry: (err, attempt, waitMs) =>
           warn('rate limited; retrying', { permission, attempt, waitMs, err: String(err) }),
       });
@@ -313,15 +312,8 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     );
   }
 
-  function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
-    signal.throwIfAborted();
-    closing.signal.throwIfAborted();
-    const pending = inFlight.get(claim.id);
-    if (pending) return pending;
-    const p = run(claim, AbortSignal.any([signal, closing.signal])).finally(() => inFlight.delete(claim.id));
-    inFlight.set(claim.id, p);
-    return p;
-  }
+  // A repeat joins the launch in flight; close aborts them all (a retry after close could buy a second machine).
+  const launches = claimLaunches(run, 'the GCP provider was closed');
 
   async function terminate(instanceId: string): Promise<void> {
     const { zone, name } = vmRefOf(instanceId);
@@ -360,7 +352,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     reach: gcpReach(config),
     config,
     clients,
-    launch,
+    launch: launches.launch,
     terminate,
     list,
     onInterruption(handler) {
@@ -390,8 +382,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
       };
     },
     async close() {
-      closing.abort(new Error('the GCP provider was closed'));
-      await Promise.allSettled([...inFlight.values()]);
+      await launches.close();
       await watch?.stop();
       await clients.close();
     },
