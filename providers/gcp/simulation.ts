@@ -96,9 +96,11 @@ export const SIM_MACHINE_TYPES: readonly GceMachineTypeRecord[] = [
   { name: 'e2-medium', guestCpus: 2, memoryMb: 4096, isSharedCpu: true },
   { name: 'e2-standard-2', guestCpus: 2, memoryMb: 8192 },
   { name: 'e2-standard-4', guestCpus: 4, memoryMb: 16384 },
+  { name: 'e2-standard-8', guestCpus: 8, memoryMb: 32768 },
   { name: 'e2-highcpu-2', guestCpus: 2, memoryMb: 2048 },
   { name: 'n2-standard-2', guestCpus: 2, memoryMb: 8192 },
   { name: 'n2-standard-4', guestCpus: 4, memoryMb: 16384 },
+  { name: 'n2-standard-8', guestCpus: 8, memoryMb: 32768 },
   { name: 'n2d-standard-2', guestCpus: 2, memoryMb: 8192 },
   { name: 't2a-standard-2', guestCpus: 2, memoryMb: 8192, architecture: 'ARM64' },
   {
