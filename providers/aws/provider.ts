@@ -1,3 +1,4 @@
+import { claimLaunches } from '../claim-launches.ts';
 import {
   DescribeInstancesCommand,
   type DescribeInstancesCommandInput,
@@ -146,14 +147,6 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     [LABEL_CLUSTER]: owner.installation,
     [LABEL_OS]: 'linux',
   };
-  /** Launches in flight in this process, by claim id: a repeat waits for the first instead of racing it. */
-  const inFlight = new Map<string, Promise<Instance>>();
-  /**
-   * Aborted by close: nothing launched by a closed provider may go on calling
-   * EC2 (a retry after close would be a second machine wherever the client
-   * token is not honoured, and a call nobody waits for anywhere).
-   */
-  const closing = new AbortController();
 
   async function describe(
     filters: NonNullable<DescribeInstancesCommandInput['Filters']>,
@@ -233,15 +226,8 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     throw lastCapacityError ?? new CapacityError(o.id, 'unsupported', 'no subnet configured');
   }
 
-  function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
-    signal.throwIfAborted();
-    closing.signal.throwIfAborted();
-    const pending = inFlight.get(claim.id);
-    if (pending) return pending;
-    const p = run(claim, AbortSignal.any([signal, closing.signal])).finally(() => inFlight.delete(claim.id));
-    inFlight.set(claim.id, p);
-    return p;
-  }
+  // A repeat joins the launch in flight; close aborts them all (a retry after close could buy a second machine).
+  const launches = claimLaunches(run, 'the AWS provider was closed');
 
   async function terminate(instanceId: string): Promise<void> {
     const id = ec2InstanceIdOf(instanceId);
@@ -295,7 +281,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     reach: awsReach(config),
     config,
     ec2,
-    launch,
+    launch: launches.launch,
     terminate,
     list,
     onInterruption(handler) {
@@ -317,8 +303,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
       };
     },
     async close() {
-      closing.abort(new Error('the AWS provider was closed'));
-      await Promise.allSettled([...inFlight.values()]);
+      await launches.close();
       const q = queue;
       queue = undefined;
       await q?.stop();

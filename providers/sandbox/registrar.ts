@@ -69,6 +69,7 @@ export function startRegistrar<M extends SimulatedMachine>(o: RegistrarOptions<M
       if (status(err) !== 409) throw err;
     }
     seen.add(m.id);
+    live.set(m.id, m);
     registered.add(m.nodeName);
   }
 
@@ -89,13 +90,22 @@ export function startRegistrar<M extends SimulatedMachine>(o: RegistrarOptions<M
     }
   }
 
+  /** Registered machines by id: one the cloud stops listing (a deleted VM vanishes) is gone too. */
+  const live = new Map<string, M>();
+
   async function sync(): Promise<void> {
-    for (const m of await source.list()) {
+    const listed = await source.list();
+    const ids = new Set(listed.map((m) => m.id));
+    const vanished = [...live.values()]
+      .filter((m) => !ids.has(m.id))
+      .map((m) => ({ ...m, state: 'gone' as const }));
+    for (const m of [...listed, ...vanished]) {
       try {
         if (m.state === 'running' && !seen.has(m.id)) await register(m);
         else if (m.state === 'gone' && !finished.has(m.id)) {
           await deregister(m);
           finished.add(m.id);
+          live.delete(m.id);
         }
       } catch (err) {
         // Reported once per machine, then retried quietly on every pass.

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { type Cloud, InputError } from '../model/index.ts';
 import { awsKit } from './aws-kit.ts';
 import type { CloudKit } from './cloud-kit.ts';
+import { gcpKit } from './gcp-kit.ts';
 
 /** Every cloud berth can buy machines from and price live; one entry per cloud. */
-export const CLOUD_KITS: readonly CloudKit[] = [awsKit];
+export const CLOUD_KITS: readonly CloudKit[] = [awsKit, gcpKit];
 
 /** `--provider` choices: the simulation and every cloud with a kit. */
 export const PROVIDER_NAMES: readonly string[] = ['local', ...CLOUD_KITS.map((k) => k.cloud)];

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Cloud, ProviderSetup } from '../model/index.ts';
+import type { Cloud, PricingAdapter, ProviderSetup } from '../model/index.ts';
 
 /**
  * The clouds `berth demo --provider <cloud>` can run against in the sandbox:
@@ -11,6 +11,8 @@ export interface DemoCloud {
   cloud: Cloud;
   region: string;
   provider: ProviderSetup;
+  /** Live prices from the stand-in's price API, when it has one. */
+  livePrices?: PricingAdapter;
   /** Where the machines come from, for the demo's first lines. */
   machines: string;
   stop(): Promise<void>;
@@ -47,6 +49,32 @@ async function startAwsDemo(kubeConfig: KubeConfig, cluster: string): Promise<De
   }
 }
 
+async function startGcpDemo(kubeConfig: KubeConfig, cluster: string): Promise<DemoCloud> {
+  const [{ startGcpSimulation }, { gcpProviderSetup }, { createGcpPricingAdapter }] = await Promise.all([
+    import('../../providers/gcp/simulation.ts'),
+    import('../../providers/gcp/setup.ts'),
+    import('../../pricing/gcp/adapter.ts'),
+  ]);
+  const sim = await startGcpSimulation({ kubeConfig, cluster });
+  const { project, region, endpoint, apiKey } = sim.config;
+  return {
+    cloud: 'gcp',
+    region,
+    provider: gcpProviderSetup(sim.config),
+    // The project sells only what the local server knows: price from it, not the embedded catalog.
+    livePrices: createGcpPricingAdapter({
+      project,
+      region,
+      ...(endpoint ? { computeEndpoint: endpoint, billingEndpoint: endpoint } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      onWarning: () => {},
+    }),
+    machines: `Compute Engine through the Google SDK, served by a local Compute Engine API server at ${sim.server.endpoint}`,
+    stop: () => sim.stop(),
+  };
+}
+
 export const DEMO_CLOUDS: Readonly<Record<string, StartDemoCloud>> = {
   aws: startAwsDemo,
+  gcp: startGcpDemo,
 };

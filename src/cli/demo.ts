@@ -103,7 +103,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--provider <name>',
-        'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]")',
+        'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]"); gcp: the real Google SDKs against a local Compute Engine and Cloud Billing server',
       )
         .choices(['local', ...Object.keys(DEMO_CLOUDS)])
         .default('local'),
@@ -158,16 +158,18 @@ export function register(program: Command): void {
         });
         const withLedger = { ...common, ledger };
         const runtime = sim
-          ? await startRuntime({ ...withLedger, provider: sim.provider })
-          : await startRuntime({
+          ? await startRuntime({
               ...withLedger,
-              provider: 'local',
-              bootDelayMs: Number(opts.bootDelay) * 1000,
-            });
+              provider: sim.provider,
+              ...(sim.livePrices ? { livePrices: { adapter: sim.livePrices } } : {}),
+            })
+          : await startRuntime({ ...withLedger, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
         cleanups.push(() => runtime.stop());
+        // Decide the first pods on live prices when there are some to have.
+        await runtime.prices?.refreshNow();
         const machines = sim?.machines ?? 'the local provider (nodes run by kwok)';
         out(
-          `berth controller running: ${where.cloud} ${where.region} offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
+          `berth controller running: ${where.cloud} ${where.region} offerings from ${sim?.livePrices ? 'its live price API' : 'the embedded catalog'}, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
         );
         out(
           `dashboard (spend, savings, each pod's decision) while the demo runs: http://127.0.0.1:${metricsPort}/ui\n`,

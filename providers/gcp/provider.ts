@@ -1,0 +1,392 @@
+import type { protos } from '@google-cloud/compute';
+import { claimLaunches } from '../claim-launches.ts';
+import {
+  type BackoffPolicy,
+  CapacityError,
+  type Claim,
+  ClaimConflictError,
+  type Instance,
+  type InterruptionNotice,
+  LABEL_CLOUD,
+  LABEL_OS,
+  LABEL_PROVIDER,
+  LABEL_ZONE,
+  type NodeProvider,
+  type Reach,
+  withRetries,
+} from '../../src/model/index.ts';
+import { patchBootstrap } from './bootstrap.ts';
+import { type ComputeClients, computeClients } from './clients.ts';
+import { type GcpProviderConfig, validateGcpConfig } from './config.ts';
+import {
+  classifyGoogleError,
+  isRateLimited,
+  NOT_FOUND,
+  googleCode,
+  operationError,
+  zoneBound,
+} from './errors.ts';
+import {
+  claimLabels,
+  type GceInstance,
+  instanceFromGce,
+  LABEL_CLAIM,
+  METADATA_OFFERING_ID,
+  type Ownership,
+  ownershipFilter,
+  providerIdOf,
+  requestIdFor,
+  vmRefOf,
+} from './labels.ts';
+import { startPreemptionWatch } from './preemption.ts';
+
+export const PROVIDER_NAME = 'gcp';
+
+type IInstance = protos.google.cloud.compute.v1.IInstance;
+type IOperation = protos.google.cloud.compute.v1.IOperation;
+type IInstanceProperties = protos.google.cloud.compute.v1.IInstanceProperties;
+
+export interface GcpProviderOptions {
+  /** The berth installation that owns the VMs (its scheduler name). Default `berth`. */
+  installation?: string;
+  /** Retries of rate-limited calls. */
+  retry?: Partial<BackoffPolicy>;
+  onWarning?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface GcpProvider extends NodeProvider {
+  readonly config: GcpProviderConfig;
+  readonly clients: ComputeClients;
+  onInterruption(handler: (notice: InterruptionNotice) => void): () => void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 20_000 };
+
+/** Compute Engine VMs in the configured region and zones, both architectures; no serverless. */
+export function gcpReach(config: Pick<GcpProviderConfig, 'region'> & { zones?: readonly string[] }): Reach {
+  return {
+    cloud: 'gcp',
+    regions: [config.region],
+    ...(config.zones && config.zones.length > 0 ? { zones: [...config.zones] } : {}),
+    capacityTypes: ['on-demand', 'spot'],
+    serverless: [],
+    archs: ['amd64', 'arm64'],
+    cannotHost: [],
+  };
+}
+
+/** The zones a claim may launch in: its offering's zone, or each configured zone in turn. */
+export function zonesFor(claim: Claim, zones: readonly string[]): string[] {
+  const z = claim.offering.zone;
+  return z === undefined ? [...zones] : zones.includes(z) ? [z] : [];
+}
+
+/**
+ * The VM for a claim in a zone: the node pool template's machine (image,
+ * disks, network, service account, bootstrap metadata), the offering's
+ * machine type, spot scheduling when it is spot, berth's labels, and the
+ * claim's labels and taint patched into the kubelet's registration.
+ */
+export function instanceFor(
+  claim: Claim,
+  zone: string,
+  template: IInstanceProperties,
+  config: Pick<GcpProviderConfig, 'subnetwork'>,
+  owner: Ownership,
+): IInstance {
+  const o = claim.offering;
+  const spot = o.capacityType === 'spot';
+  const nodeLabels = {
+    ...claim.labels,
+    [LABEL_ZONE]: zone,
+    [LABEL_PROVIDER]: PROVIDER_NAME,
+    [LABEL_CLOUD]: 'gcp',
+    [LABEL_OS]: 'linux',
+  };
+  const items = patchBootstrap(
+    template.metadata?.items ?? [],
+    { labels: nodeLabels, taints: claim.taints, ...(claim.node ? { maxPods: claim.node.maxPods } : {}) },
+    { [METADATA_OFFERING_ID]: o.id },
+  );
+  const disks = (template.disks ?? []).map((d) => {
+    const init = d.initializeParams ?? {};
+    const diskType = init.diskType ? `zones/${zone}/diskTypes/${init.diskType.split('/').pop()}` : undefined;
+    return {
+      ...d,
+      initializeParams: {
+        ...init,
+        ...(diskType ? { diskType } : {}),
+        ...(d.boot && claim.node ? { diskSizeGb: String(claim.node.rootVolumeGiB) } : {}),
+      },
+    };
+  });
+  const networkInterfaces = (template.networkInterfaces ?? []).map((n, i) =>
+    i === 0 && config.subnetwork ? { ...n, subnetwork: config.subnetwork } : n,
+  );
+  return {
+    name: claim.nodeName,
+    machineType: `zones/${zone}/machineTypes/${o.instanceType}`,
+    labels: { ...(template.labels ?? {}), ...claimLabels(claim, owner) },
+    metadata: { items },
+    disks,
+    networkInterfaces,
+    ...(template.serviceAccounts ? { serviceAccounts: template.serviceAccounts } : {}),
+    ...(template.tags ? { tags: template.tags } : {}),
+    ...(template.shieldedInstanceConfig ? { shieldedInstanceConfig: template.shieldedInstanceConfig } : {}),
+    scheduling: spot
+      ? {
+          provisioningModel: 'SPOT',
+          instanceTerminationAction: 'DELETE',
+          automaticRestart: false,
+          onHostMaintenance: 'TERMINATE',
+        }
+      : {
+          provisioningModel: 'STANDARD',
+          automaticRestart: true,
+          onHostMaintenance: o.gpu ? 'TERMINATE' : 'MIGRATE',
+        },
+  };
+}
+
+/**
+ * Launches claims as Compute Engine VMs that join a GKE cluster. Every call
+ * is keyed by the claim: a launch first looks for a live VM labelled with the
+ * claim (so a repeat, a restart or a second replica returns the same VM),
+ * then inserts with the claim's node name as the VM name and a requestId
+ * derived from the claim and zone.
+ */
+export function createGcpProvider(input: GcpProviderConfig, options: GcpProviderOptions = {}): GcpProvider {
+  const config = validateGcpConfig(input);
+  const owner: Ownership = { cluster: config.clusterName, installation: options.installation ?? 'berth' };
+  const clients = computeClients(config);
+  const { project } = config;
+  const retry: BackoffPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const warn =
+    options.onWarning ??
+    ((message: string, fields?: Record<string, unknown>) =>
+      process.stderr.write(`gcp provider: ${message} ${fields ? JSON.stringify(fields) : ''}\n`));
+  /** VM names of ours seen alive: a preemption of one of them is ours to report. */
+  const known = new Set<string>();
+  let template: IInstanceProperties | undefined;
+
+  /** A call retried on rate limits; any other failure classified (access errors name the permission). */
+  async function call<T>(permission: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await withRetries(fn, {
+        policy: retry,
+        mayRetry: isRateLimited,
+        signal: signal ? AbortSignal.any([signal, launches.closing]) : launches.closing,
+        onRetry: (err, attempt, waitMs) =>
+          warn('rate limited; retrying', { permission, attempt, waitMs, err: String(err) }),
+      });
+    } catch (err) {
+      throw classifyGoogleError(err, permission);
+    }
+  }
+
+  async function listOurs(claimId?: string, signal?: AbortSignal): Promise<GceInstance[]> {
+    return call(
+      'compute.instances.list',
+      async () => {
+        const out: GceInstance[] = [];
+        const pages = clients.instances.aggregatedListAsync(
+          { project, filter: ownershipFilter(owner, claimId), maxResults: 500 },
+          { autoPaginate: false },
+        );
+        for await (const [, scoped] of pages) out.push(...((scoped.instances ?? []) as GceInstance[]));
+        return out;
+      },
+      signal,
+    );
+  }
+
+  async function nodePoolTemplate(signal: AbortSignal): Promise<IInstanceProperties> {
+    if (template) return template;
+    const [t] = await call(
+      'compute.instanceTemplates.get',
+      () => clients.templates.get({ project, instanceTemplate: config.nodePoolTemplate }),
+      signal,
+    );
+    if (!t.properties) throw new Error(`instance template ${config.nodePoolTemplate} has no properties`);
+    template = t.properties;
+    return template;
+  }
+
+  /** Waits for a zone operation, a bounded time; the operation's own errors are returned, not thrown. */
+  async function waitFor(zone: string, op: IOperation, signal: AbortSignal): Promise<IOperation> {
+    const deadline = Date.now() + (config.operationTimeoutMs ?? 120_000);
+    let current = op;
+    while (current.status !== 'DONE') {
+      signal.throwIfAborted();
+      if (Date.now() > deadline)
+        throw new Error(
+          `operation ${current.name} in ${zone} not done after ${config.operationTimeoutMs ?? 120_000} ms`,
+        );
+      const name = current.name ?? '';
+      [current] = await call(
+        'compute.zoneOperations.get',
+        () => clients.operations.wait({ project, zone, operation: name }),
+        signal,
+      );
+    }
+    return current;
+  }
+
+  async function existingFor(claim: Claim, signal: AbortSignal): Promise<Instance | undefined> {
+    const found = (await listOurs(claim.id, signal))
+      .filter((vm) => vm.status !== 'STOPPING' && vm.status !== 'TERMINATED')
+      .map((vm) => instanceFromGce(project, vm))
+      .find((i) => i !== undefined);
+    if (found) known.add(found.nodeName);
+    return found;
+  }
+
+  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    const o = claim.offering;
+    if (o.cloud !== 'gcp')
+      throw new Error(`the GCP provider was asked to launch ${o.id}: wire a provider for ${o.cloud}`);
+    if (o.region !== config.region)
+      throw new Error(
+        `the GCP provider is configured for ${config.region} but was asked to launch ${o.id}: run one berth per region`,
+      );
+    if (o.capacityType === 'serverless')
+      throw new CapacityError(
+        o.id,
+        'unsupported',
+        'the Compute Engine provider launches VMs, not serverless pods',
+      );
+    const existing = await existingFor(claim, signal);
+    if (existing) return existing;
+    const props = await nodePoolTemplate(signal);
+    let lastCapacityError: CapacityError | undefined;
+    for (const zone of zonesFor(claim, config.zones)) {
+      signal.throwIfAborted();
+      const body = instanceFor(claim, zone, props, config, owner);
+      let op: IOperation;
+      try {
+        const [lro] = await call(
+          'compute.instances.create',
+          () =>
+            clients.instances.insert({
+              project,
+              zone,
+              requestId: requestIdFor(claim.id, zone),
+              instanceResource: body,
+            }),
+          signal,
+        );
+        op = lro.latestResponse as IOperation;
+      } catch (err) {
+        if (googleCode(err) === 6 /* ALREADY_EXISTS */) {
+          const again = await existingFor(claim, signal);
+          if (again) return again;
+          throw new ClaimConflictError(claim.id, claim.nodeName, undefined);
+        }
+        throw err;
+      }
+      const finished = await waitFor(zone, op, signal);
+      const errors = finished.error?.errors ?? [];
+      if (errors.length === 0) {
+        known.add(claim.nodeName);
+        return {
+          id: `${zone}/${claim.nodeName}`,
+          claimId: claim.id,
+          nodeName: claim.nodeName,
+          providerId: providerIdOf(project, zone, claim.nodeName),
+          offeringId: o.id,
+          state: 'pending',
+          launchedAt: new Date().toISOString(),
+        };
+      }
+      const e = operationError(o.id, errors);
+      if (o.zone === undefined && zoneBound(e)) {
+        lastCapacityError = e as CapacityError;
+        continue;
+      }
+      throw e;
+    }
+    throw (
+      lastCapacityError ??
+      new CapacityError(o.id, 'unsupported', `no configured zone for ${o.zone ?? o.region}`)
+    );
+  }
+
+  // A repeat joins the launch in flight; close aborts them all (a retry after close could buy a second machine).
+  const launches = claimLaunches(run, 'the GCP provider was closed');
+
+  async function terminate(instanceId: string): Promise<void> {
+    const { zone, name } = vmRefOf(instanceId);
+    try {
+      await call('compute.instances.delete', () =>
+        clients.instances.delete({
+          project,
+          zone,
+          instance: name,
+          requestId: requestIdFor(`delete/${name}`, zone),
+        }),
+      );
+    } catch (err) {
+      if (
+        googleCode((err as { cause?: unknown }).cause ?? err) === NOT_FOUND ||
+        googleCode(err) === NOT_FOUND
+      )
+        return;
+      throw err;
+    }
+  }
+
+  async function list(): Promise<Instance[]> {
+    const out = (await listOurs())
+      .map((vm) => instanceFromGce(project, vm))
+      .filter((i): i is Instance => i !== undefined);
+    for (const i of out) known.add(i.nodeName);
+    return out;
+  }
+
+  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  let watch: { stop(): Promise<void> } | undefined;
+
+  return {
+    cloud: 'gcp',
+    reach: gcpReach(config),
+    config,
+    clients,
+    launch: launches.launch,
+    terminate,
+    list,
+    onInterruption(handler) {
+      handlers.add(handler);
+      watch ??= startPreemptionWatch({
+        zones: config.zones,
+        intervalMs: config.preemptionPollMs ?? 5_000,
+        listPreempted: (zone, filter) =>
+          call('compute.zoneOperations.list', async () => {
+            const [ops] = await clients.operations.list({ project, zone, filter, maxResults: 500 });
+            return ops;
+          }),
+        isOurs: (name) => known.has(name),
+        deliver: (notice) => {
+          for (const h of [...handlers]) {
+            try {
+              h(notice);
+            } catch (err) {
+              warn('an interruption subscriber failed', { err: String(err), instance: notice.instanceId });
+            }
+          }
+        },
+        warn,
+      });
+      return () => {
+        handlers.delete(handler);
+      };
+    },
+    async close() {
+      await launches.close();
+      await watch?.stop();
+      await clients.close();
+    },
+  };
+}
+
+export { LABEL_CLAIM };

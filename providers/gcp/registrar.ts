@@ -1,0 +1,106 @@
+import type { V1Node } from '@kubernetes/client-node';
+import { ANNOTATION_CLAIM_ID, ANNOTATION_KWOK_NODE, ANNOTATION_OFFERING_ID } from '../../src/model/index.ts';
+import type { MachineSource, SimulatedMachine } from '../sandbox/registrar.ts';
+import { registrationOf } from './bootstrap.ts';
+import type { ComputeClients } from './clients.ts';
+import {
+  type GceInstance,
+  LABEL_CLAIM,
+  LABEL_CLUSTER,
+  labelValue,
+  METADATA_OFFERING_ID,
+  providerIdOf,
+} from './labels.ts';
+
+/** A Compute Engine VM as the registrar sees it. */
+export interface GceMachine extends SimulatedMachine {
+  vm: GceInstance & { machineType?: string | null };
+  zone: string;
+}
+
+/**
+ * Compute Engine's half of the registrar: VMs labelled for the cluster, each
+ * read into the Node its kubelet would register as GKE's bootstrap would:
+ * labels from `kube-labels`, taints from `kube-env`'s NODE_TAINTS, maxPods
+ * from its KUBELET_ARGS, capacity from the machine type.
+ */
+export function gceMachines(
+  clients: ComputeClients,
+  project: string,
+  cluster: string,
+): MachineSource<GceMachine> {
+  const types = new Map<string, Record<string, string>>();
+
+  async function capacity(zone: string, type: string): Promise<Record<string, string>> {
+    const known = types.get(type);
+    if (known) return known;
+    const [t] = await clients.machineTypes.get({ project, zone, machineType: type });
+    const gpus = (t.accelerators ?? []).reduce((n, a) => n + (a.guestAcceleratorCount ?? 0), 0);
+    const c: Record<string, string> = {
+      cpu: String(t.guestCpus ?? 0),
+      memory: `${t.memoryMb ?? 0}Mi`,
+      pods: '110',
+      'ephemeral-storage': '20Gi',
+      ...(gpus > 0 ? { 'nvidia.com/gpu': String(gpus) } : {}),
+    };
+    types.set(type, c);
+    return c;
+  }
+
+  return {
+    cloud: 'gcp',
+    async list() {
+      const out: GceMachine[] = [];
+      const pages = clients.instances.aggregatedListAsync(
+        { project, filter: `labels.${LABEL_CLUSTER} = "${labelValue(cluster)}"`, maxResults: 500 },
+        { autoPaginate: false },
+      );
+      for await (const [, scoped] of pages) {
+        for (const vm of (scoped.instances ?? []) as GceMachine['vm'][]) {
+          const status = vm.status ?? '';
+          out.push({
+            id: vm.name ?? '',
+            nodeName: vm.name ?? '',
+            state:
+              status === 'RUNNING'
+                ? 'running'
+                : status === 'STOPPING' || status === 'TERMINATED'
+                  ? 'gone'
+                  : 'other',
+            vm,
+            zone: (vm.zone ?? '').split('/').pop() ?? '',
+          });
+        }
+      }
+      return out;
+    },
+    async nodeFor(m): Promise<V1Node> {
+      const items = m.vm.metadata?.items ?? [];
+      const reg = registrationOf(items);
+      const base = await capacity(m.zone, (m.vm.machineType ?? '').split('/').pop() ?? '');
+      const status = reg.maxPods === undefined ? base : { ...base, pods: String(reg.maxPods) };
+      return {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: m.nodeName,
+          labels: { 'kubernetes.io/hostname': m.nodeName, ...reg.labels },
+          annotations: {
+            [ANNOTATION_KWOK_NODE]: 'fake',
+            [ANNOTATION_CLAIM_ID]: m.vm.labels?.[LABEL_CLAIM] ?? '',
+            [ANNOTATION_OFFERING_ID]: items.find((i) => i.key === METADATA_OFFERING_ID)?.value ?? '',
+          },
+        },
+        spec: {
+          providerID: providerIdOf(project, m.zone, m.nodeName),
+          taints: reg.taints.map((t) => ({
+            key: t.key,
+            ...(t.value !== undefined ? { value: t.value } : {}),
+            effect: t.effect,
+          })),
+        },
+        status: { capacity: status, allocatable: { ...status } },
+      };
+    },
+  };
+}

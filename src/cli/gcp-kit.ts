@@ -1,0 +1,50 @@
+import type { CloudKit, CommandFlags } from './cloud-kit.ts';
+import { addGcpFlags, type GcpFlags, gcpConfigFromFlags, parseSpotBand } from './gcp-flags.ts';
+import { InputError } from '../model/index.ts';
+
+const gcpFlags = (flags: CommandFlags) => flags as GcpFlags;
+
+export const gcpKit: CloudKit = {
+  cloud: 'gcp',
+  summary: 'gcp: Compute Engine VMs that join GKE, see --gcp-*',
+  liveSources: 'gcp: Cloud Billing Catalog and Compute Engine machine types, needs --gcp-project',
+  addFlags: addGcpFlags,
+  provider(flags, defaults) {
+    const config = gcpConfigFromFlags(gcpFlags(flags), defaults);
+    return {
+      region: config.region,
+      async setup() {
+        const { gcpProviderSetup } = await import('../../providers/gcp/setup.ts');
+        return gcpProviderSetup(config);
+      },
+    };
+  },
+  async reach(flags, region) {
+    const f = gcpFlags(flags);
+    const { gcpReach } = await import('../../providers/gcp/provider.ts');
+    const zones = (f.gcpZones ?? '')
+      .split(',')
+      .map((z) => z.trim())
+      .filter((z) => z !== '');
+    return gcpReach({ region, zones });
+  },
+  async pricing({ region, flags, multipliers, onWarning }) {
+    const f = gcpFlags(flags);
+    if (!f.gcpProject)
+      throw new InputError('live GCP prices list the machine types of a project: name it', {
+        field: '--gcp-project',
+      });
+    const spotBand = parseSpotBand(f.gcpSpotBand);
+    const { createGcpPricingAdapter } = await import('../../pricing/gcp/adapter.ts');
+    return createGcpPricingAdapter({
+      region,
+      project: f.gcpProject,
+      ...(multipliers ? { multipliers } : {}),
+      ...(spotBand ? { spotBand } : {}),
+      ...(f.gcpEndpoint ? { computeEndpoint: f.gcpEndpoint } : {}),
+      ...(f.gcpBillingEndpoint ? { billingEndpoint: f.gcpBillingEndpoint } : {}),
+      ...(f.gcpApiKey ? { apiKey: f.gcpApiKey } : {}),
+      ...(onWarning ? { onWarning } : {}),
+    });
+  },
+};

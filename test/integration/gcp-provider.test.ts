@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
+import { type ComputeServer, startComputeServer } from '../../providers/gcp/compute-server.ts';
+import { createGcpProvider, type GcpProvider } from '../../providers/gcp/provider.ts';
+import { nodePoolTemplate, SIM_MACHINE_TYPES, simulatedSkus } from '../../providers/gcp/simulation.ts';
+import { liveOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
+import { localReach } from '../../providers/local/provider.ts';
+import { PlacementEngine } from '../../src/placement/engine.ts';
+import { CapacityError, type Claim, CloudAccessError, type Offering } from '../../src/model/index.ts';
+
+/** The GCP provider and price adapter on their own, through the real Google SDK clients, against the local server. */
+const REGION = 'us-central1';
+const ZONES = [`${REGION}-a`, `${REGION}-b`];
+const PROJECT = 'berth-provider-test';
+const TEMPLATE = 'gke-unit-default-pool';
+
+let server: ComputeServer;
+let provider: GcpProvider;
+let offerings: Offering[];
+
+const claim = (
+  n: number,
+  type = 'e2-standard-2',
+  capacityType: 'on-demand' | 'spot' = 'on-demand',
+): Claim => {
+  const offering = offerings.find((o) => o.instanceType === type && o.capacityType === capacityType);
+  if (!offering) throw new Error(`no offering ${type} ${capacityType}`);
+  return {
+    id: `00000000-0000-4000-8000-00000000000${n}-0`,
+    nodeName: `berth-test${n}-0`,
+    pod: { namespace: 'ns', name: `pod-${n}`, uid: `uid-${n}` },
+    offering,
+    labels: { 'berth.dev/pod-uid': `uid-${n}` },
+    taints: [{ key: 'berth.dev/dedicated', value: `uid-${n}`, effect: 'NoSchedule' }],
+    node: { rootVolumeGiB: 40, maxPods: 12 },
+  };
+};
+
+beforeAll(async () => {
+  server = await startComputeServer({
+    project: PROJECT,
+    zones: ZONES,
+    machineTypes: SIM_MACHINE_TYPES,
+    templates: { [TEMPLATE]: nodePoolTemplate('unit', 'https://127.0.0.1:6443') },
+    skus: simulatedSkus(REGION),
+    pageSize: 4,
+    provisionMs: 100,
+  });
+  const adapter = createGcpPricingAdapter({
+    project: PROJECT,
+    region: REGION,
+    computeEndpoint: server.endpoint,
+    billingEndpoint: server.endpoint,
+    apiKey: 'test',
+    onWarning: () => {},
+  });
+  offerings = await adapter.fetch(AbortSignal.timeout(30_000));
+  provider = createGcpProvider(
+    {
+      project: PROJECT,
+      region: REGION,
+      zones: ZONES,
+      clusterName: 'unit',
+      nodePoolTemplate: TEMPLATE,
+      endpoint: server.endpoint,
+      apiKey: 'test',
+    },
+    { installation: 'gcp-provider-test', retry: { baseDelayMs: 10, maxDelayMs: 40 }, onWarning: () => {} },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await provider?.close();
+  await server?.close();
+});
+
+describe('the GCP pricing adapter', () => {
+  it('reads every page of SKUs and machine types into offerings, live and labelled so', () => {
+    // pageSize 4: every SKU and every zone's machine types came in many pages.
+    const types = new Set(offerings.map((o) => o.instanceType));
+    expect(types).toEqual(new Set(SIM_MACHINE_TYPES.map((t) => t.name)));
+    expect(offerings.every((o) => o.source.kind === 'live')).toBe(true);
+    const gpu = offerings.find((o) => o.instanceType === 'g2-standard-8' && o.capacityType === 'on-demand');
+    expect(gpu?.gpu).toMatchObject({ count: 1, model: 'l4' });
+    expect(offerings.find((o) => o.instanceType === 't2a-standard-2')?.arch).toBe('arm64');
+  });
+
+  it('names what to fix when Google refuses the call', async () => {
+    const adapter = createGcpPricingAdapter({
+      project: PROJECT,
+      region: REGION,
+      computeEndpoint: server.endpoint,
+      billingEndpoint: server.endpoint,
+      apiKey: 'test',
+      onWarning: () => {},
+    });
+    server.inject({ kind: 'permission', permission: 'compute.machineTypes.list' });
+    // The SKUs come first; the fault meets the first call, the SKU list.
+    const err = await adapter.fetch(AbortSignal.timeout(30_000)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudAccessError);
+  });
+
+  it('berth quote --cloud gcp --live-prices: the chosen price says it is live; a failure falls back with a warning', async () => {
+    const flags = {
+      gcpProject: PROJECT,
+      gcpEndpoint: server.endpoint,
+      gcpBillingEndpoint: server.endpoint,
+      gcpApiKey: 'k',
+    };
+    const live = await liveOfferings({ cloud: 'gcp', region: REGION, flags, warn: () => {} });
+    const { offerings: ranked } = runOfferings({
+      cloud: 'gcp',
+      region: REGION,
+      reach: localReach('gcp', REGION),
+      live,
+    });
+    const pod =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n    - name: c\n      image: nginx\n      resources: {requests: {cpu: "1", memory: 2Gi}}\n';
+    const [quote] = quoteManifests(pod, 'pod.yaml', { engine: new PlacementEngine(ranked) });
+    expect(quote?.decision.chosen?.offering.source.kind).toBe('live');
+    server.inject({ kind: 'permission', permission: 'compute.machineTypes.list' });
+    const warnings: string[] = [];
+    expect(
+      await liveOfferings({ cloud: 'gcp', region: REGION, flags, warn: (m) => warnings.push(m) }),
+    ).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/using the embedded catalog/);
+  });
+});
+
+describe('the GCP provider', () => {
+  it('inserts one VM per claim, retrying rate limits; a repeat returns the same VM', async () => {
+    const before = server.created;
+    server.inject({ kind: 'rate-limit', times: 2 });
+    const c = claim(1, 'e2-standard-2', 'spot');
+    const [a, b] = await Promise.all([
+      provider.launch(c, AbortSignal.timeout(30_000)),
+      provider.launch(c, AbortSignal.timeout(30_000)),
+    ]);
+    const again = await provider.launch(c, AbortSignal.timeout(30_000));
+    expect(server.created - before).toBe(1);
+    expect(b).toEqual(a);
+    expect(again.id).toBe(a.id);
+    const vm = server.instances().find((v) => v.name === c.nodeName) as Record<string, unknown>;
+    expect(vm.scheduling).toMatchObject({ provisioningModel: 'SPOT', instanceTerminationAction: 'DELETE' });
+    expect(vm.labels).toMatchObject({
+      'berth-cluster': 'unit',
+      'berth-claim': c.id,
+      'berth-pod': 'pod-1',
+      'berth-namespace': 'ns',
+    });
+    const disks = vm.disks as { initializeParams: { diskSizeGb: string; diskType: string } }[];
+    expect(disks[0]?.initializeParams.diskSizeGb).toBe('40');
+    expect(disks[0]?.initializeParams.diskType).toBe(`zones/${a.id.split('/')[0]}/diskTypes/pd-balanced`);
+  });
+
+  it('a quota error is a capacity error at once; a stockout tries the next zone', async () => {
+    server.inject({ kind: 'quota' });
+    const quota = await provider.launch(claim(2), AbortSignal.timeout(30_000)).catch((e: unknown) => e);
+    expect(quota).toBeInstanceOf(CapacityError);
+    expect((quota as CapacityError).reason).toBe('quota');
+    server.inject({ kind: 'stockout', zone: ZONES[0] });
+    const i = await provider.launch(claim(3), AbortSignal.timeout(30_000));
+    expect(i.id.startsWith(`${ZONES[1]}/`)).toBe(true);
+    server.inject({ kind: 'stockout', times: 2 });
+    const out = await provider.launch(claim(4), AbortSignal.timeout(30_000)).catch((e: unknown) => e);
+    expect((out as CapacityError).reason).toBe('insufficient-capacity');
+  });
+
+  it('a refused insert names the missing permission', async () => {
+    server.inject({ kind: 'permission', permission: 'compute.instances.create' });
+    const err = await provider.launch(claim(5), AbortSignal.timeout(30_000)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudAccessError);
+    expect((err as CloudAccessError).permission).toBe('compute.instances.create');
+    expect((err as Error).message).toMatch(/berth-controller-role\.yaml/);
+  });
+
+  it('lists only its own VMs and deletes idempotently', async () => {
+    const listed = await provider.list();
+    expect(listed.map((i) => i.nodeName).sort()).toEqual(['berth-test1-0', 'berth-test3-0']);
+    const other = createGcpProvider(
+      {
+        project: PROJECT,
+        region: REGION,
+        zones: ZONES,
+        clusterName: 'unit',
+        nodePoolTemplate: TEMPLATE,
+        endpoint: server.endpoint,
+        apiKey: 'test',
+      },
+      { installation: 'someone-else', onWarning: () => {} },
+    );
+    expect(await other.list()).toEqual([]);
+    await other.close();
+    for (const i of listed) {
+      await provider.terminate(i.id);
+      await provider.terminate(i.providerId);
+    }
+    await provider.terminate(`${ZONES[0]}/never-existed`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await provider.list()).toEqual([]);
+  });
+});
