@@ -163,7 +163,11 @@ export function register(program: Command): void {
               provider: sim.provider,
               ...(sim.livePrices ? { livePrices: { adapter: sim.livePrices } } : {}),
             })
-          : await startRuntime({ ...withLedger, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
+          : await startRuntime({
+              ...withLedger,
+              provider: 'local',
+              bootDelayMs: Number(opts.bootDelay) * 1000,
+            });
         cleanups.push(() => runtime.stop());
         // Decide the first pods on live prices when there are some to have.
         await runtime.prices?.refreshNow();
