@@ -18,6 +18,7 @@ const read = (path: string) => readFileSync(new URL(path, repoRoot), 'utf8');
 const SANDBOX = [
   /^src\/local-cluster\//,
   /^providers\/aws\/(registrar|simulation|moto-server)\.ts$/,
+  /^providers\/azure\/(registrar|simulation|arm-server|azurite|retail-prices-server)\.ts$/,
   /^src\/cli\/(demo|cluster)\.ts$/,
 ];
 const isSandbox = (file: string) => SANDBOX.some((re) => re.test(file));
