@@ -219,18 +219,27 @@ export async function startArmServer(o: {
     return f;
   };
 
+  const timers = new Set<NodeJS.Timeout>();
   const operation = (provider: string, op: Operation): string => {
     const id = randomUUID();
     operations.set(id, op);
+    // The operation ends when its time comes, polled or not (a client may never poll again).
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        finish(op);
+      },
+      Math.max(0, op.doneAt - Date.now()),
+    );
+    timers.add(timer);
     return `${endpoint}/subscriptions/${subscriptionId}/providers/${provider}/locations/${o.location}/operations/${id}?api-version=2024-07-01`;
   };
 
-  const finish = (id: string, op: Operation) => {
+  const finish = (op: Operation) => {
     if (op.status === 'InProgress' && Date.now() >= op.doneAt) {
       op.status = op.error ? 'Failed' : 'Succeeded';
       op.onDone?.();
     }
-    return operations.get(id) ? op : op;
   };
 
   const vmView = (vm: VmRecord) => {
@@ -289,7 +298,7 @@ export async function startArmServer(o: {
       const id = opMatch[1] as string;
       const op = operations.get(id);
       if (!op) return armError(res, 404, 'NotFound', 'no such operation');
-      finish(id, op);
+      finish(op);
       if (url.searchParams.get('kind') === 'location') {
         // Location polling: 202 while running, 200 once done (or the error).
         if (op.status === 'InProgress')
@@ -592,6 +601,7 @@ export async function startArmServer(o: {
       return vm.id;
     },
     async close() {
+      for (const t of timers) clearTimeout(t);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,10 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
 import { QueueClient, type StorageSharedKeyCredential } from '@azure/storage-queue';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Offering } from '../../src/model/index.ts';
 import { type ArmServer, type ArmSku, startArmServer } from './arm-server.ts';
 import { type AzuriteQueue, startAzuriteQueue } from './azurite.ts';
 import type { AzureProviderConfig } from './config.ts';
-import { type AzureRegistrar, startAzureRegistrar } from './registrar.ts';
+import { type Registrar, startRegistrar } from '../sandbox/registrar.ts';
+import { armMachines } from './registrar.ts';
 
 /**
  * An Azure subscription on this machine, ready for berth: the ARM stand-in
@@ -19,10 +21,27 @@ export interface AzureSimulation {
   queueCredential: StorageSharedKeyCredential;
   arm: ArmServer;
   queue: QueueClient;
-  registrar: AzureRegistrar;
+  registrar: Registrar;
   /** Azure takes a spot VM back and Event Grid tells the queue, as the Activity Log would. */
   evict(vmName: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Stand-in SKUs for the sizes some offerings name, in every zone (for the demo, priced from the embedded catalog). */
+export function armSkusOf(offerings: readonly Offering[]): ArmSku[] {
+  const sizes = new Map<string, ArmSku>();
+  for (const o of offerings) {
+    if (sizes.has(o.instanceType)) continue;
+    sizes.set(o.instanceType, {
+      name: o.instanceType,
+      vcpus: o.cpu / 1000,
+      memoryGB: o.memoryMiB / 1024,
+      ...(o.gpu ? { gpus: Math.ceil(o.gpu.count) } : {}),
+      arch: o.arch === 'arm64' ? 'Arm64' : 'x64',
+      zones: ['1', '2', '3'],
+    });
+  }
+  return [...sizes.values()];
 }
 
 export const SIMULATION_TOKEN: TokenCredential = {
@@ -52,12 +71,9 @@ export async function startAzureSimulation(o: {
     const queueUrl = `${azurite.accountUrl}/berth-evictions`;
     const queue = new QueueClient(queueUrl, azurite.credential);
     await queue.createIfNotExists();
-    const registrar = startAzureRegistrar({
+    const registrar = startRegistrar({
       kubeConfig: o.kubeConfig,
-      arm,
-      skus: o.skus,
-      cluster: o.cluster,
-      location: o.location,
+      machines: armMachines({ arm, skus: o.skus, cluster: o.cluster, location: o.location }),
       ...(o.registrarIntervalMs !== undefined ? { intervalMs: o.registrarIntervalMs } : {}),
       ...(o.onError ? { onError: o.onError } : {}),
     });

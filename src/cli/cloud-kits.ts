@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { type Cloud, InputError } from '../model/index.ts';
 import { awsKit } from './aws-kit.ts';
+import { azureKit } from './azure-kit.ts';
 import type { CloudKit } from './cloud-kit.ts';
 
 /** Every cloud berth can buy machines from and price live; one entry per cloud. */
-export const CLOUD_KITS: readonly CloudKit[] = [awsKit];
+export const CLOUD_KITS: readonly CloudKit[] = [awsKit, azureKit];
 
 /** `--provider` choices: the simulation and every cloud with a kit. */
 export const PROVIDER_NAMES: readonly string[] = ['local', ...CLOUD_KITS.map((k) => k.cloud)];
