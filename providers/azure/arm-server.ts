@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID, webcrypto } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
@@ -98,6 +98,12 @@ export interface ArmServer {
   disks(): { name: string; tags: Record<string, string> }[];
   /** What the VM's first boot reads as custom data (base64), as a node would from its own disk. */
   customDataOf(vmName: string): string | undefined;
+  /**
+   * A managed identity endpoint (App Service style: IDENTITY_ENDPOINT and
+   * IDENTITY_HEADER), plain HTTP on 127.0.0.1, so @azure/identity's default
+   * chain gets a token for the stand-in as it would on Azure.
+   */
+  readonly identity: { endpoint: string; header: string };
   /** Azure takes a spot VM back (evictionPolicy Delete): the VM, and what it deletes with it, is gone at once. */
   evict(vmName: string): string;
   close(): Promise<void>;
@@ -569,12 +575,38 @@ export async function startArmServer(o: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const identityHeader = randomUUID();
+  const identityServer = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.headers['x-identity-header'] !== identityHeader || !url.searchParams.get('resource')) {
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'bad_request' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        access_token: `standin-${randomUUID()}`,
+        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+        resource: url.searchParams.get('resource'),
+        token_type: 'Bearer',
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => identityServer.listen(0, '127.0.0.1', resolve));
+  const identity = {
+    endpoint: `http://127.0.0.1:${(identityServer.address() as AddressInfo).port}/msi/token`,
+    header: identityHeader,
+  };
+
   const tagsOf = (b: Record<string, unknown>) => (b.tags ?? {}) as Record<string, string>;
   return {
     endpoint,
     ca: cert,
     subscriptionId,
     calls,
+    identity,
     addFault: (f) => faults.push({ ...f }),
     vms: () =>
       [...vms.values()].map((vm) => {
@@ -603,7 +635,9 @@ export async function startArmServer(o: {
     async close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();
+      identityServer.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => identityServer.close(() => resolve()));
     },
   };
 }
