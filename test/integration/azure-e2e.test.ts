@@ -298,6 +298,54 @@ describe('berth on Azure (ARM stand-in, Azurite) end to end', () => {
     await waitVmGone(replacement!.name);
   });
 
+  it('notices a VM that vanished without an event: its Node goes and the Job pod moves to a new VM', async () => {
+    const ns = await freshNamespace(core, 'azure-vanish');
+    const template = berthPod('x', { completeAfter: '10m', schedulerName: SCHEDULER });
+    await batch.createNamespacedJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'lost' },
+        spec: {
+          backoffLimit: 3,
+          template: {
+            metadata: { annotations: template.metadata?.annotations, labels: { app: 'lost' } },
+            spec: template.spec!,
+          },
+        },
+      },
+    });
+    const jobPods = async () =>
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=lost' })).items.filter(
+        (p) => !p.metadata?.deletionTimestamp,
+      );
+    const first = await waitFor(
+      'the first Job pod running',
+      async () => (await jobPods()).find((p) => p.status?.phase === 'Running'),
+      90_000,
+    );
+    const [vm] = vmsOfPod(first.metadata!.uid!);
+    // Gone, and no message in the queue.
+    sim.arm.evict(vm!.name);
+    const second = await waitFor(
+      'a replacement Job pod running on another node',
+      async () =>
+        (await jobPods()).find(
+          (p) =>
+            p.metadata?.uid !== first.metadata?.uid &&
+            p.status?.phase === 'Running' &&
+            p.spec?.nodeName !== first.spec?.nodeName,
+        ),
+      150_000,
+    );
+    expect(vmsOfPod(second.metadata!.uid!)).toHaveLength(1);
+    await batch.deleteNamespacedJob({ name: 'lost', namespace: ns, propagationPolicy: 'Background' });
+    await waitFor(
+      'the Job VMs gone',
+      async () => (vmsOfPod(second.metadata!.uid!).length === 0 ? true : undefined),
+      60_000,
+    );
+  });
+
   it('a controller restarted in the middle of a launch creates one VM', async () => {
     const ns = await freshNamespace(core, 'azure-restart');
     const before = sim.arm.calls.length;
