@@ -17,6 +17,8 @@ import {
   classifyAwsError,
   classifyEc2Error,
   type Claim,
+  createLaunchGate,
+  createNoticeFanout,
   type Instance,
   type InterruptionNotice,
   LABEL_CLOUD,
@@ -146,14 +148,11 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     [LABEL_CLUSTER]: owner.installation,
     [LABEL_OS]: 'linux',
   };
-  /** Launches in flight in this process, by claim id: a repeat waits for the first instead of racing it. */
-  const inFlight = new Map<string, Promise<Instance>>();
   /**
-   * Aborted by close: nothing launched by a closed provider may go on calling
-   * EC2 (a retry after close would be a second machine wherever the client
-   * token is not honoured, and a call nobody waits for anywhere).
+   * One launch per claim in flight; none after close (a retry after close would
+   * be a second machine wherever the client token is not honoured).
    */
-  const closing = new AbortController();
+  const gate = createLaunchGate();
 
   async function describe(
     filters: NonNullable<DescribeInstancesCommandInput['Filters']>,
@@ -234,13 +233,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
   }
 
   function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
-    signal.throwIfAborted();
-    closing.signal.throwIfAborted();
-    const pending = inFlight.get(claim.id);
-    if (pending) return pending;
-    const p = run(claim, AbortSignal.any([signal, closing.signal])).finally(() => inFlight.delete(claim.id));
-    inFlight.set(claim.id, p);
-    return p;
+    return gate.launch(claim.id, signal, (s) => run(claim, s));
   }
 
   async function terminate(instanceId: string): Promise<void> {
@@ -276,19 +269,9 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     return instance?.nodeName || undefined;
   }
 
-  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  const notices = createNoticeFanout(warn);
   let queue: InterruptionQueue | undefined;
   let sqs: SQSClient | undefined;
-  const deliver = (notice: InterruptionNotice): void => {
-    for (const handler of [...handlers]) {
-      // One failing subscriber must not keep the notice from the others.
-      try {
-        handler(notice);
-      } catch (err) {
-        warn('an interruption subscriber failed', { err: String(err), instance: notice.instanceId });
-      }
-    }
-  };
 
   return {
     cloud: 'aws',
@@ -299,7 +282,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     terminate,
     list,
     onInterruption(handler) {
-      handlers.add(handler);
+      const unsubscribe = notices.add(handler);
       const queueUrl = config.interruptionQueueUrl;
       if (queueUrl && !queue) {
         sqs ??= sqsClient(clientOptions);
@@ -308,17 +291,14 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
           queueUrl,
           waitSeconds: options.interruptionWaitSeconds ?? 20,
           nodeNameOf,
-          deliver,
+          deliver: notices.deliver,
           warn,
         });
       }
-      return () => {
-        handlers.delete(handler);
-      };
+      return unsubscribe;
     },
     async close() {
-      closing.abort(new Error('the AWS provider was closed'));
-      await Promise.allSettled([...inFlight.values()]);
+      await gate.close('the AWS provider was closed');
       const q = queue;
       queue = undefined;
       await q?.stop();

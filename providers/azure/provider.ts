@@ -6,6 +6,8 @@ import {
   type Arch,
   CapacityError,
   type Claim,
+  createLaunchGate,
+  createNoticeFanout,
   type Instance,
   type InterruptionNotice,
   LABEL_CLOUD,
@@ -124,14 +126,12 @@ export function createAzureProvider(
     [LABEL_CLUSTER]: owner.installation,
     [LABEL_OS]: 'linux',
   };
-  const inFlight = new Map<string, Promise<Instance>>();
+  const gate = createLaunchGate();
   /** VM name -> node name, from launches and lists: an evicted VM (deleted at once) can still be named. */
   const nodeNames = new Map<string, string>();
-  const closing = new AbortController();
 
-  /** A long-running operation's bound: the caller's signal, close, and the timeout. */
-  const bounded = (signal?: AbortSignal) =>
-    AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+  /** A long-running operation's bound: the caller's signal (close included) and the timeout. */
+  const bounded = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
 
   async function vmsOfOurs(signal?: AbortSignal): Promise<VirtualMachine[]> {
     const out: VirtualMachine[] = [];
@@ -239,13 +239,7 @@ export function createAzureProvider(
   }
 
   function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
-    signal.throwIfAborted();
-    closing.signal.throwIfAborted();
-    const pending = inFlight.get(claim.id);
-    if (pending) return pending;
-    const p = run(claim, AbortSignal.any([signal, closing.signal])).finally(() => inFlight.delete(claim.id));
-    inFlight.set(claim.id, p);
-    return p;
+    return gate.launch(claim.id, signal, (s) => run(claim, s));
   }
 
   /** Deletes one resource; gone is fine. */
@@ -290,17 +284,8 @@ export function createAzureProvider(
     }
   }
 
-  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  const notices = createNoticeFanout(warn);
   let queue: EvictionQueue | undefined;
-  const deliver = (notice: InterruptionNotice) => {
-    for (const handler of [...handlers]) {
-      try {
-        handler(notice);
-      } catch (err) {
-        warn('an interruption subscriber failed', { err: String(err), vm: notice.instanceId });
-      }
-    }
-  };
 
   return {
     cloud: 'azure',
@@ -312,24 +297,21 @@ export function createAzureProvider(
     terminate,
     list,
     onInterruption(handler) {
-      handlers.add(handler);
+      const unsubscribe = notices.add(handler);
       if (config.evictionQueueUrl && !queue) {
         const credential = options.queueCredential ?? armCredential(armOptions);
         queue = startEvictionQueue({
           queue: new QueueClient(config.evictionQueueUrl, credential),
           intervalMs: options.evictionPollMs ?? 5_000,
           nodeNameOf,
-          deliver,
+          deliver: notices.deliver,
           warn,
         });
       }
-      return () => {
-        handlers.delete(handler);
-      };
+      return unsubscribe;
     },
     async close() {
-      closing.abort(new Error('the Azure provider was closed'));
-      await Promise.allSettled([...inFlight.values()]);
+      await gate.close('the Azure provider was closed');
       const q = queue;
       queue = undefined;
       await q?.stop();

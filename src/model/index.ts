@@ -9,6 +9,7 @@ export * from './placement.ts';
 export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';
+export * from './launch-gate.ts';
 export * from './berth.ts';
 export * from './cost.ts';
 export * from './pricing.ts';
