@@ -1,4 +1,4 @@
-import { CapacityError, type CapacityReason } from '../../src/model/index.ts';
+import { CapacityError, type CapacityReason, CloudAccessError } from '../../src/model/index.ts';
 
 /** ARM error codes that mean "not this offering, not now": the controller tries the next one. */
 const CAPACITY_CODES: Readonly<Record<string, CapacityReason>> = {
@@ -47,13 +47,16 @@ function reasonOf(e: ArmError): CapacityReason | undefined {
 }
 
 /** Azure refused berth's identity an action: names the action so the role can be fixed. */
-export class AzureAccessError extends Error {
+export class AzureAccessError extends CloudAccessError {
   constructor(
     /** The RBAC action that was refused, e.g. `Microsoft.Compute/virtualMachines/write`. */
     readonly action: string,
     detail: string,
   ) {
     super(
+      'azure',
+      'forbidden',
+      action,
       `berth's Azure identity may not perform ${action} (${detail}): add it to berth's role ` +
         '(deploy/azure/berth-controller-role.json lists every action berth needs)',
     );

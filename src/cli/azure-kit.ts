@@ -22,7 +22,7 @@ function need(value: string | undefined, field: string, what: string): string {
 }
 
 /** Resource Manager access from the flags: the subscription, and the endpoint override with its CA. */
-function armOptions(f: AzureKitFlags) {
+export function armOptions(f: AzureFlags) {
   const ca = valueOrFile(f.azureEndpointCa ? `@${f.azureEndpointCa}` : undefined, '--azure-endpoint-ca');
   return {
     subscriptionId: need(f.azureSubscription, '--azure-subscription', 'the subscription id'),

@@ -1,4 +1,9 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAzureCatalogFromLive } from '../../pricing/azure/catalog-build.ts';
+import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { createAzurePricingAdapter } from '../../pricing/azure/adapter.ts';
 import { type ArmServer, startArmServer } from '../../providers/azure/arm-server.ts';
 import { computeClient } from '../../providers/azure/clients.ts';
@@ -197,5 +202,48 @@ describe('Azure provider against the ARM stand-in', () => {
     expect(offerings.find((o) => o.capacityType === 'spot')?.pricePerHour).toBe(0.02);
     retail.failNext(1);
     await expect(adapter.fetch(AbortSignal.timeout(30_000))).rejects.toThrow(/503/);
+  });
+
+  it('catalog build --from azure rewrites one region of azure.json, spot and bands included', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'berth-azure-catalog-'));
+    try {
+      copyFileSync(
+        new URL('../../pricing/catalog/serverless.json', import.meta.url),
+        join(out, 'serverless.json'),
+      );
+      const result = await buildAzureCatalogFromLive({
+        region: 'eastus',
+        compute: computeClient({
+          subscriptionId: arm.subscriptionId,
+          credential: SIMULATION_TOKEN,
+          endpoint: arm.endpoint,
+          endpointCa: arm.ca,
+        }),
+        retailEndpoint: retail.endpoint,
+        evictionRates: { Standard_D2s_v5: '5-10' },
+        outDir: out,
+        signal: AbortSignal.timeout(30_000),
+        onWarning: () => {},
+      });
+      expect(result).toMatchObject({ region: 'eastus', onDemand: 1, spot: 1 });
+      const catalog = loadCatalog({
+        dir: out,
+        clouds: ['azure'],
+        regions: ['eastus', 'westeurope'],
+        onWarning: () => {},
+      });
+      const eastus = catalog.offerings.filter(
+        (o) => o.region === 'eastus' && o.capacityType !== 'serverless',
+      );
+      expect(eastus.map((o) => `${o.instanceType}/${o.capacityType}`).sort()).toEqual([
+        'Standard_D2s_v5/on-demand',
+        'Standard_D2s_v5/spot',
+      ]);
+      expect(eastus.find((o) => o.capacityType === 'spot')?.interruption?.label).toBe('5-10%');
+      // Other regions are kept as they were.
+      expect(catalog.offerings.some((o) => o.region === 'westeurope')).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
