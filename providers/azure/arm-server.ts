@@ -180,6 +180,17 @@ function armError(
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
+/** A fault as ARM answers it: its status and error code, with Retry-After for throttling. */
+function faultReply(res: ServerResponse, f: ArmFault, message?: string): void {
+  armError(
+    res,
+    f.status,
+    f.code,
+    f.message ?? message ?? f.code,
+    f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
+  );
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body === undefined ? '' : JSON.stringify(body));
@@ -326,14 +337,7 @@ export async function startArmServer(o: {
     if (url.pathname === `/subscriptions/${subscriptionId}/providers/Microsoft.Compute/skus`) {
       const f = fault('skus');
       calls.push({ call: 'skus', method, faulted: !!f });
-      if (f)
-        return armError(
-          res,
-          f.status,
-          f.code,
-          f.message ?? f.code,
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-        );
+      if (f) return faultReply(res, f);
       return json(res, 200, { value: o.skus.map((s) => skuBody(s, o.location)) });
     }
     const m = rgPath.exec(url.pathname);
@@ -352,14 +356,7 @@ export async function startArmServer(o: {
     if (type === 'virtualMachines' && !name && method === 'GET') {
       const f = fault('vm-list');
       calls.push({ call: 'vm-list', method, faulted: !!f });
-      if (f)
-        return armError(
-          res,
-          f.status,
-          f.code,
-          f.message ?? f.code,
-          f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-        );
+      if (f) return faultReply(res, f);
       return json(res, 200, { value: [...vms.values()].map(vmView) });
     }
     if (!name) return armError(res, 404, 'InvalidResourceType', `no route for ${method} ${url.pathname}`);
@@ -369,14 +366,7 @@ export async function startArmServer(o: {
         const body = await readBody(req);
         const f = fault('nic-put');
         calls.push({ call: 'nic-put', method, name, faulted: !!f });
-        if (f)
-          return armError(
-            res,
-            f.status,
-            f.code,
-            f.message ?? f.code,
-            f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-          );
+        if (f) return faultReply(res, f);
         const ipcs = (props(body).ipConfigurations ?? []) as Props[];
         if (
           !ipcs.some(
@@ -456,14 +446,7 @@ export async function startArmServer(o: {
       if (method === 'DELETE') {
         const f = fault('vm-delete');
         calls.push({ call: 'vm-delete', method, name, faulted: !!f });
-        if (f)
-          return armError(
-            res,
-            f.status,
-            f.code,
-            f.message ?? f.code,
-            f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-          );
+        if (f) return faultReply(res, f);
         const vm = vms.get(name);
         if (!vm) return json(res, 204, undefined);
         vm.state = 'Deleting';
@@ -490,13 +473,7 @@ export async function startArmServer(o: {
           faulted: !!f && !f.holdMs,
         });
         if (f && !f.inOperation && !f.holdMs) {
-          return armError(
-            res,
-            f.status,
-            f.code,
-            f.message ?? `${f.code} for ${vmSize}`,
-            f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {},
-          );
+          return faultReply(res, f, `${f.code} for ${vmSize}`);
         }
         const sku = o.skus.find((s) => s.name === vmSize);
         if (

@@ -214,6 +214,10 @@ describe('berth on Azure (ARM stand-in, Azurite) end to end', () => {
     expect(node.metadata?.labels?.[LABEL_POD_UID]).toBe(uid);
     expect(node.metadata?.labels?.['node.kubernetes.io/instance-type']).toBe(vm.vmSize);
 
+    // The controller says where the price came from.
+    expect((await eventsOf(ns, 'build')).find((e) => e.startsWith('Placed: '))).toContain(
+      `(live: ${RETAIL_ORIGIN})`,
+    );
     await waitPod(ns, 'build', 'Succeeded', (p) => p.status?.phase === 'Succeeded', 60_000);
     await waitBerth(ns, 'build', 'Terminated', (x) => x.status?.phase === 'Terminated');
     await waitVmGone(vm.name);
