@@ -1,6 +1,11 @@
 import { parse, stringify } from 'yaml';
-import type { Claim, Taint } from '../../src/model/index.ts';
-import { kubeletFlags } from '../aws/user-data.ts';
+import {
+  type Claim,
+  kubeletFlags,
+  parseTaint,
+  TAINT_FLAG as TAINT_FLAG_EQ,
+  type Taint,
+} from '../../src/model/index.ts';
 
 /** Where AKS's scriptless bootstrap (aks-node-controller) reads its configuration on the node. */
 export const NODE_CONFIG_PATH = '/opt/azure/containers/aks-node-controller-config.json';
@@ -39,7 +44,8 @@ export interface AksNodeConfig {
   };
 }
 
-const TAINT_FLAG = '--register-with-taints';
+/** The flag's name, as aks-node-controller keys its kubelet flags. */
+const TAINT_FLAG = TAINT_FLAG_EQ.slice(0, -1);
 
 export function aksNodeConfig(claim: Claim, b: AksBootstrap): AksNodeConfig {
   const flags: Record<string, string> = {};
@@ -98,16 +104,6 @@ export interface AksRegistration {
   maxPods?: number;
 }
 
-function taintOf(spec: string): Taint {
-  const colon = spec.lastIndexOf(':');
-  const effect = spec.slice(colon + 1);
-  if (colon < 0 || (effect !== 'NoSchedule' && effect !== 'PreferNoSchedule' && effect !== 'NoExecute')) {
-    throw new Error(`taint ${JSON.stringify(spec)} has no valid effect`);
-  }
-  const [key = '', value] = spec.slice(0, colon).split('=');
-  return value ? { key, value, effect } : { key, effect };
-}
-
 /**
  * Reads custom data (base64) the way the node's bootstrap would: the
  * cloud-config's file at NODE_CONFIG_PATH, then the kubelet's labels, taints
@@ -131,7 +127,7 @@ export function registrationOf(data: string): AksRegistration {
   const taints = (flags[TAINT_FLAG] ?? '')
     .split(',')
     .filter((s) => s.length > 0)
-    .map(taintOf);
+    .map(parseTaint);
   const maxPods = Number(flags['--max-pods']);
   return {
     config,

@@ -10,6 +10,7 @@ export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';
 export * from './launch-gate.ts';
+export * from './kubelet-flags.ts';
 export * from './berth.ts';
 export * from './cost.ts';
 export * from './pricing.ts';
