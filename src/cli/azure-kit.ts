@@ -1,4 +1,5 @@
 import type { CloudKit, CommandFlags } from './cloud-kit.ts';
+import { validateAzureConfig } from '../../providers/azure/config.ts';
 import { InputError } from '../model/index.ts';
 import {
   addAzureFlags,
@@ -39,7 +40,8 @@ export const azureKit: CloudKit = {
   provider(flags, defaults) {
     const f = azureFlags(flags);
     const zones = parseZones(f.azureZones);
-    const config = {
+    // Checked now, field by field, before anything slow or anything in the cluster.
+    const config = validateAzureConfig({
       ...armOptions(f),
       resourceGroup: need(
         f.azureResourceGroup,
@@ -69,7 +71,7 @@ export const azureKit: CloudKit = {
         'an SSH public key',
       ),
       ...(f.azureEvictionQueue ? { evictionQueueUrl: f.azureEvictionQueue } : {}),
-    };
+    });
     return {
       region: defaults.region,
       async setup() {
