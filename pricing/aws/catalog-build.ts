@@ -1,18 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/model/index.ts';
 import { naturalCompare, SkipLog, usedShapes } from '../catalog/convert/common.ts';
-import { formatCatalogJson } from '../catalog/format.ts';
-import { catalogFileName } from '../catalog/load.ts';
-import {
-  CATALOG_FORMAT,
-  type CloudFile,
-  CloudFileSchema,
-  type PriceTable,
-  type SourceRef,
-} from '../catalog/schema.ts';
-import { checkAgainst } from '../catalog/sources.ts';
+import { type RewriteResult, rewriteCatalogRegion } from '../catalog/rewrite.ts';
+import { CATALOG_FORMAT, type CloudFile, type PriceTable, type SourceRef } from '../catalog/schema.ts';
 import { createAwsPricingAdapter } from './adapter.ts';
 import type { AwsSnapshot } from './fetch.ts';
 import { liveShapes, ON_DEMAND_ORIGIN, SPOT_ORIGIN } from './offerings.ts';
@@ -142,23 +131,6 @@ export function mergeLiveRegion(existing: CloudFile | undefined, snapshot: AwsSn
   return file;
 }
 
-function readCloudFile(file: string): CloudFile {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(
-      `cannot read the catalog file (${err instanceof Error ? err.message : String(err)})`,
-      {
-        source: file,
-      },
-    );
-  }
-  return checkAgainst(CloudFileSchema, data, file);
-}
-
-const defaultCatalogDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'catalog');
-
 export interface BuildFromAwsOptions {
   region: string;
   pricingEndpoint?: string;
@@ -171,22 +143,10 @@ export interface BuildFromAwsOptions {
   onWarning?: (message: string) => void;
 }
 
-export interface BuildFromAwsResult {
-  file: string;
-  region: string;
-  onDemand: number;
-  spot: number;
-  shapes: number;
-  bytes: number;
-}
+export type BuildFromAwsResult = RewriteResult;
 
 /** Fetches one region live and rewrites aws.json with it. Nothing is written unless the result passes the schema. */
 export async function buildAwsCatalogFromLive(o: BuildFromAwsOptions): Promise<BuildFromAwsResult> {
-  const inDir = resolve(o.catalogDir ?? defaultCatalogDir);
-  const outDir = resolve(o.outDir ?? inDir);
-  const name = catalogFileName('aws');
-  const inFile = join(inDir, name);
-  const existing = existsSync(inFile) ? readCloudFile(inFile) : undefined;
   const adapter = createAwsPricingAdapter({
     region: o.region,
     ...(o.pricingEndpoint ? { pricingEndpoint: o.pricingEndpoint } : {}),
@@ -195,19 +155,11 @@ export async function buildAwsCatalogFromLive(o: BuildFromAwsOptions): Promise<B
     // Only shapes are needed from the embedded side, and they come from EC2 here.
     embedded: () => [],
   });
-  const snapshot = await adapter.snapshot(o.signal);
-  const file = mergeLiveRegion(existing, snapshot);
-  checkAgainst(CloudFileSchema, file, join(outDir, name));
-  const text = formatCatalogJson(file);
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, name), text);
-  const tables = file.regions[o.region];
-  return {
-    file: join(outDir, name),
+  return rewriteCatalogRegion({
+    cloud: 'aws',
     region: o.region,
-    onDemand: Object.keys(tables?.['on-demand']?.prices ?? {}).length,
-    spot: Object.keys(tables?.spot?.prices ?? {}).length,
-    shapes: Object.keys(file.shapes).length,
-    bytes: Buffer.byteLength(text),
-  };
+    catalogDir: o.catalogDir,
+    outDir: o.outDir,
+    merge: async (existing) => mergeLiveRegion(existing, await adapter.snapshot(o.signal)),
+  });
 }

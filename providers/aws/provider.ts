@@ -18,6 +18,7 @@ import {
   classifyAwsError,
   classifyEc2Error,
   type Claim,
+  createNoticeFanout,
   type Instance,
   type InterruptionNotice,
   LABEL_CLOUD,
@@ -262,19 +263,9 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     return instance?.nodeName || undefined;
   }
 
-  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  const notices = createNoticeFanout(warn);
   let queue: InterruptionQueue | undefined;
   let sqs: SQSClient | undefined;
-  const deliver = (notice: InterruptionNotice): void => {
-    for (const handler of [...handlers]) {
-      // One failing subscriber must not keep the notice from the others.
-      try {
-        handler(notice);
-      } catch (err) {
-        warn('an interruption subscriber failed', { err: String(err), instance: notice.instanceId });
-      }
-    }
-  };
 
   return {
     cloud: 'aws',
@@ -285,7 +276,7 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     terminate,
     list,
     onInterruption(handler) {
-      handlers.add(handler);
+      const unsubscribe = notices.add(handler);
       const queueUrl = config.interruptionQueueUrl;
       if (queueUrl && !queue) {
         sqs ??= sqsClient(clientOptions);
@@ -294,13 +285,11 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
           queueUrl,
           waitSeconds: options.interruptionWaitSeconds ?? 20,
           nodeNameOf,
-          deliver,
+          deliver: notices.deliver,
           warn,
         });
       }
-      return () => {
-        handlers.delete(handler);
-      };
+      return unsubscribe;
     },
     async close() {
       await launches.close();

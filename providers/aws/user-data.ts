@@ -1,4 +1,14 @@
-import type { Claim, Taint } from '../../src/model/index.ts';
+import {
+  type Claim,
+  kubeletFlags,
+  LABEL_FLAG,
+  parseKubeletList,
+  parseTaint,
+  TAINT_FLAG,
+  type Taint,
+} from '../../src/model/index.ts';
+
+export { kubeletFlags };
 
 /** What a machine needs to join the EKS cluster (nodeadm's `spec.cluster`). */
 export interface ClusterBootstrap {
@@ -26,40 +36,6 @@ export interface NodeConfig {
 
 const NODE_CONFIG_TYPE = 'application/node.eks.aws';
 const BOUNDARY = 'BERTH-NODECONFIG-BOUNDARY';
-const LABEL_FLAG = '--node-labels=';
-const TAINT_FLAG = '--register-with-taints=';
-
-// kubelet reads both flags as comma-separated k=v lists, so a value must not carry `,` or `=`;
-// Kubernetes' own rules for label values and taint values are stricter still.
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-function checked(claim: Claim, what: string, key: string, value: string): void {
-  if (!LABEL_KEY.test(key) || key.length > 317) {
-    throw new Error(`claim ${claim.id}: ${what} key ${JSON.stringify(key)} is not a valid Kubernetes key`);
-  }
-  if (!LABEL_VALUE.test(value) || value.length > 63) {
-    throw new Error(
-      `claim ${claim.id}: ${what} ${key} has value ${JSON.stringify(value)}, which kubelet cannot register (at most 63 of A-Z a-z 0-9 - _ .)`,
-    );
-  }
-}
-
-/** The kubelet flags that register the claim's labels and taints when the kubelet first starts. */
-export function kubeletFlags(claim: Claim): string[] {
-  const labels = Object.entries(claim.labels).sort(([a], [b]) => a.localeCompare(b));
-  for (const [k, v] of labels) checked(claim, 'label', k, v);
-  for (const t of claim.taints) checked(claim, 'taint', t.key, t.value ?? '');
-  const flags: string[] = [];
-  if (labels.length > 0) flags.push(LABEL_FLAG + labels.map(([k, v]) => `${k}=${v}`).join(','));
-  if (claim.taints.length > 0) {
-    flags.push(
-      TAINT_FLAG + claim.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(','),
-    );
-  }
-  return flags;
-}
-
 /**
  * The NodeConfig for a claim. With node settings, the kubelet runs with the
  * claim's maxPods (sized for the pod and its DaemonSets), which also sizes
@@ -111,28 +87,6 @@ export interface NodeRegistration {
   maxPods?: number;
 }
 
-function parseList(flag: string): [string, string][] {
-  return flag
-    .split(',')
-    .filter((s) => s.length > 0)
-    .map((pair) => {
-      const i = pair.indexOf('=');
-      return i < 0 ? [pair, ''] : [pair.slice(0, i), pair.slice(i + 1)];
-    });
-}
-
-function parseTaint(spec: string): Taint {
-  const colon = spec.lastIndexOf(':');
-  const effect = spec.slice(colon + 1);
-  if (colon < 0 || (effect !== 'NoSchedule' && effect !== 'PreferNoSchedule' && effect !== 'NoExecute')) {
-    throw new Error(
-      `taint ${JSON.stringify(spec)} has no valid effect (NoSchedule, PreferNoSchedule, NoExecute)`,
-    );
-  }
-  const [key, value] = parseList(spec.slice(0, colon))[0] ?? ['', ''];
-  return value ? { key, value, effect } : { key, effect };
-}
-
 /**
  * Reads user data (plain or base64) the way nodeadm and the kubelet would:
  * the NodeConfig part of the MIME document, then the label and taint flags.
@@ -160,7 +114,7 @@ export function nodeRegistrationOf(data: string): NodeRegistration {
   const taints: Taint[] = [];
   for (const flag of config.spec.kubelet?.flags ?? []) {
     if (flag.startsWith(LABEL_FLAG)) {
-      for (const [k, v] of parseList(flag.slice(LABEL_FLAG.length))) labels[k] = v;
+      for (const [k, v] of parseKubeletList(flag.slice(LABEL_FLAG.length))) labels[k] = v;
     } else if (flag.startsWith(TAINT_FLAG)) {
       for (const spec of flag.slice(TAINT_FLAG.length).split(',')) taints.push(parseTaint(spec));
     }

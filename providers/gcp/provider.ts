@@ -5,6 +5,7 @@ import {
   CapacityError,
   type Claim,
   ClaimConflictError,
+  createNoticeFanout,
   type Instance,
   type InterruptionNotice,
   LABEL_CLOUD,
@@ -344,7 +345,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     return out;
   }
 
-  const handlers = new Set<(notice: InterruptionNotice) => void>();
+  const notices = createNoticeFanout(warn);
   let watch: { stop(): Promise<void> } | undefined;
 
   return {
@@ -356,7 +357,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     terminate,
     list,
     onInterruption(handler) {
-      handlers.add(handler);
+      const unsubscribe = notices.add(handler);
       watch ??= startPreemptionWatch({
         zones: config.zones,
         intervalMs: config.preemptionPollMs ?? 5_000,
@@ -366,20 +367,10 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
             return ops;
           }),
         isOurs: (name) => known.has(name),
-        deliver: (notice) => {
-          for (const h of [...handlers]) {
-            try {
-              h(notice);
-            } catch (err) {
-              warn('an interruption subscriber failed', { err: String(err), instance: notice.instanceId });
-            }
-          }
-        },
+        deliver: notices.deliver,
         warn,
       });
-      return () => {
-        handlers.delete(handler);
-      };
+      return unsubscribe;
     },
     async close() {
       await launches.close();

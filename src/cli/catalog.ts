@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { type AzureFlags, parseEvictionRates } from './azure-flags.ts';
+import { armOptions } from './azure-kit.ts';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
   CloudAccessError,
@@ -183,7 +185,7 @@ function printInfo(catalog: Catalog): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-interface BuildOptions {
+interface BuildOptions extends AzureFlags {
   from: string;
   region: string;
   pricingEndpoint?: string;
@@ -238,33 +240,40 @@ export function register(program: Command): void {
 
   catalog
     .command('build')
-    .description("rewrite one region of a cloud's catalog file from its live price APIs (aws only)")
-    .requiredOption('--from <cloud>', 'the cloud to fetch from (aws)')
+    .description("rewrite one region of a cloud's catalog file from its live price APIs (aws, azure)")
+    .requiredOption('--from <cloud>', 'the cloud to fetch from (aws, azure)')
     .requiredOption('--region <region>', 'the region to rebuild, e.g. us-east-1')
-    .option('--pricing-endpoint <url>', 'Price List Query API endpoint (default: the nearest AWS one)')
+    .option(
+      '--pricing-endpoint <url>',
+      'aws: Price List Query API endpoint (default: the nearest AWS one); azure: Retail Prices API endpoint',
+    )
+    .option(
+      '--azure-subscription <id>',
+      'azure: subscription whose resource SKUs (sizes, zones, restrictions) to read',
+    )
+    .option('--azure-eviction-rates <json|@file>', 'azure: size -> eviction-rate band for spot')
+    .option('--azure-endpoint <url>', 'azure: Resource Manager endpoint override (a local stand-in)')
+    .option('--azure-endpoint-ca <file>', 'azure: PEM CA to trust for --azure-endpoint')
     .option('--ec2-endpoint <url>', 'EC2 endpoint (default: the one of the region)')
     .option('--catalog-dir <dir>', 'read the catalog file from here (default: the embedded catalog)')
     .option('--out <dir>', 'write the catalog file here (default: where it was read)')
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: BuildOptions) => {
       const format = parseOutputFormat(opts.output);
-      if (opts.from !== 'aws') {
-        throw new InputError(`expected aws, got "${opts.from}" (only AWS is built from live APIs)`, {
-          field: '--from',
-        });
+      if (opts.from !== 'aws' && opts.from !== 'azure') {
+        throw new InputError(`expected aws or azure, got "${opts.from}"`, { field: '--from' });
       }
-      // Loaded here: the AWS SDK is only for this command, not for list and info.
-      const { buildAwsCatalogFromLive } = await import('../../pricing/aws/catalog-build.ts');
+      const common = {
+        region: opts.region,
+        ...(opts.catalogDir ? { catalogDir: opts.catalogDir } : {}),
+        ...(opts.out ? { outDir: opts.out } : {}),
+        signal: AbortSignal.timeout(15 * 60_000),
+        onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+      };
       try {
-        const result = await buildAwsCatalogFromLive({
-          region: opts.region,
-          ...(opts.pricingEndpoint ? { pricingEndpoint: opts.pricingEndpoint } : {}),
-          ...(opts.ec2Endpoint ? { ec2Endpoint: opts.ec2Endpoint } : {}),
-          ...(opts.catalogDir ? { catalogDir: opts.catalogDir } : {}),
-          ...(opts.out ? { outDir: opts.out } : {}),
-          signal: AbortSignal.timeout(15 * 60_000),
-          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
-        });
+        // Loaded here: the cloud SDKs are only for this command, not for list and info.
+        const result =
+          opts.from === 'azure' ? await buildFromAzure(opts, common) : await buildFromAws(opts, common);
         if (format === 'json') {
           printJson(result);
           return;
@@ -279,4 +288,35 @@ export function register(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+interface BuildCommon {
+  region: string;
+  catalogDir?: string;
+  outDir?: string;
+  signal: AbortSignal;
+  onWarning: (message: string) => void;
+}
+
+async function buildFromAws(opts: BuildOptions, common: BuildCommon) {
+  const { buildAwsCatalogFromLive } = await import('../../pricing/aws/catalog-build.ts');
+  return buildAwsCatalogFromLive({
+    ...common,
+    ...(opts.pricingEndpoint ? { pricingEndpoint: opts.pricingEndpoint } : {}),
+    ...(opts.ec2Endpoint ? { ec2Endpoint: opts.ec2Endpoint } : {}),
+  });
+}
+
+async function buildFromAzure(opts: BuildOptions, common: BuildCommon) {
+  const evictionRates = parseEvictionRates(opts.azureEvictionRates);
+  const [{ buildAzureCatalogFromLive }, { computeClient }] = await Promise.all([
+    import('../../pricing/azure/catalog-build.ts'),
+    import('../../providers/azure/clients.ts'),
+  ]);
+  return buildAzureCatalogFromLive({
+    ...common,
+    compute: computeClient(armOptions(opts)),
+    ...(opts.pricingEndpoint ? { retailEndpoint: opts.pricingEndpoint } : {}),
+    ...(evictionRates ? { evictionRates } : {}),
+  });
 }

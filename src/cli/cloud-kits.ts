@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { type Cloud, InputError } from '../model/index.ts';
 import { awsKit } from './aws-kit.ts';
+import { azureKit } from './azure-kit.ts';
 import type { CloudKit } from './cloud-kit.ts';
 import { gcpKit } from './gcp-kit.ts';
 
 /** Every cloud berth can buy machines from and price live; one entry per cloud. */
-export const CLOUD_KITS: readonly CloudKit[] = [awsKit, gcpKit];
+export const CLOUD_KITS: readonly CloudKit[] = [awsKit, gcpKit, azureKit];
 
 /** `--provider` choices: the simulation and every cloud with a kit. */
 export const PROVIDER_NAMES: readonly string[] = ['local', ...CLOUD_KITS.map((k) => k.cloud)];

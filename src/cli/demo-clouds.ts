@@ -74,7 +74,40 @@ async function startGcpDemo(kubeConfig: KubeConfig, cluster: string): Promise<De
   };
 }
 
+async function startAzureDemo(kubeConfig: KubeConfig, cluster: string): Promise<DemoCloud> {
+  const [{ loadCatalog }, { startAzureSimulation, armSkusOf }, { azureProviderSetup }] = await Promise.all([
+    import('../../pricing/catalog/load.ts'),
+    import('../../providers/azure/simulation.ts'),
+    import('../../providers/azure/setup.ts'),
+  ]);
+  const location = 'eastus';
+  // The stand-in sells every size the embedded catalog prices there, so whatever the demo picks exists.
+  const offerings = loadCatalog({ clouds: ['azure'], regions: [location], onWarning: () => {} }).offerings;
+  const server = kubeConfig.getCurrentCluster();
+  const sim = await startAzureSimulation({
+    kubeConfig,
+    cluster,
+    location,
+    skus: armSkusOf(offerings),
+    zones: ['1', '2', '3'],
+    clusterEndpoint: server?.server ?? 'https://127.0.0.1:6443',
+    clusterCa: server?.caData ?? '',
+  });
+  return {
+    cloud: 'azure',
+    region: location,
+    provider: azureProviderSetup(sim.config, {
+      credential: sim.credential,
+      queueCredential: sim.queueCredential,
+      pollIntervalMs: 100,
+    }),
+    machines: `Azure VMs through the Azure SDK, served by a local Resource Manager stand-in at ${sim.arm.endpoint}`,
+    stop: () => sim.stop(),
+  };
+}
+
 export const DEMO_CLOUDS: Readonly<Record<string, StartDemoCloud>> = {
   aws: startAwsDemo,
   gcp: startGcpDemo,
+  azure: startAzureDemo,
 };

@@ -35,7 +35,7 @@ export async function bind(
     pod,
     'Normal',
     'Placed',
-    `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}). ${berth.spec.explanation}`,
+    `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}: ${o.source.origin}). ${berth.spec.explanation}`,
   );
   // One line per placement at the default level: what an operator greps for.
   ctx.log.info(
@@ -44,6 +44,8 @@ export async function bind(
       node: nodeName,
       offering: o.id,
       pricePerHour: o.pricePerHour,
+      // Which source the price came from: the live API or the embedded catalog's source.
+      priceSource: `${o.source.kind}: ${o.source.origin}`,
     },
     'placed',
   );

@@ -9,6 +9,8 @@ export * from './placement.ts';
 export * from './policy.ts';
 export * from './resources.ts';
 export * from './seams.ts';
+export * from './notice-fanout.ts';
+export * from './kubelet-flags.ts';
 export * from './berth.ts';
 export * from './cost.ts';
 export * from './pricing.ts';

@@ -19,6 +19,7 @@ const SANDBOX = [
   /^src\/local-cluster\//,
   /^providers\/sandbox\//,
   /^providers\/aws\/(registrar|simulation|moto-server)\.ts$/,
+  /^providers\/azure\/(registrar|simulation|arm-server|azurite|retail-prices-server)\.ts$/,
   /^providers\/gcp\/(registrar|simulation|compute-server|billing-server)\.ts$/,
   /^src\/cli\/(demo|demo-clouds|cluster)\.ts$/,
 ];
