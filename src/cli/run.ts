@@ -242,7 +242,10 @@ export function register(program: Command): void {
       import('../../pricing/aws/adapter.ts'),
     ]);
     if (flags.installCrds) await installCrds(kc);
-    const { openLedger, describeLedger } = await import('../cost/open-ledger.ts');
+    const [{ openLedger }, { describeLedger }] = await Promise.all([
+      import('../cost/open-ledger.ts'),
+      import('../cost/ledger-location.ts'),
+    ]);
     const ledger = await openLedger(ledgerAt);
     const runtime = await startRuntime({
       ledger,
