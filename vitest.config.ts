@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some start the CLI as a process, which takes seconds on a busy machine.
+          testTimeout: 30_000,
         },
       },
       {

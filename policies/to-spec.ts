@@ -35,6 +35,8 @@ export function policyToSpec(p: Policy): PolicySpec {
       headroomPercent: p.rightSizing.headroomPercent,
       min: quantities(p.rightSizing.min),
       max: quantities(p.rightSizing.max),
+      upsizeForHeadroom: p.rightSizing.upsizeForHeadroom,
+      shapeFit: { maxCpuTrimPercent: p.rightSizing.maxCpuTrimPercent },
     },
   };
   if (p.regions) spec.regions = [...p.regions];

@@ -38,6 +38,8 @@ export const POLICY_DEFAULTS = {
   isolation: 'dedicated',
   rightSizingMode: 'request',
   headroomPercent: 0,
+  upsizeForHeadroom: false,
+  maxCpuTrimPercent: 0,
   rootVolumeMin: '20Gi',
   rootVolumeMax: '1Ti',
   burstable: true,
@@ -300,6 +302,8 @@ export function resolvePolicy(name: string, spec: PolicySpec): Policy {
       headroomPercent: spec.rightSizing?.headroomPercent ?? d.headroomPercent,
       min: bounds(spec.rightSizing?.min),
       max: bounds(spec.rightSizing?.max),
+      upsizeForHeadroom: spec.rightSizing?.upsizeForHeadroom ?? d.upsizeForHeadroom,
+      maxCpuTrimPercent: spec.rightSizing?.shapeFit?.maxCpuTrimPercent ?? d.maxCpuTrimPercent,
     },
   };
   if (spec.regions) policy.regions = spec.regions;

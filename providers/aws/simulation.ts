@@ -10,7 +10,8 @@ import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Arch, AwsProviderConfig } from '../../src/model/index.ts';
 import { ec2Client, sqsClient } from './clients.ts';
-import { type Registrar, startRegistrar } from './registrar.ts';
+import { type Registrar, startRegistrar } from '../sandbox/registrar.ts';
+import { ec2Machines } from './registrar.ts';
 
 /**
  * An AWS account inside an emulator (moto), ready for berth: a VPC with a
@@ -162,8 +163,7 @@ export async function startAwsSimulation(o: AwsSimulationOptions): Promise<AwsSi
   });
   const registrar = startRegistrar({
     kubeConfig: o.kubeConfig,
-    ec2: account.ec2,
-    cluster: o.cluster,
+    machines: ec2Machines(account.ec2, o.cluster),
     ...(o.registrarIntervalMs !== undefined ? { intervalMs: o.registrarIntervalMs } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
   });

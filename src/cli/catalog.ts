@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
-  AwsAccessError,
+  CloudAccessError,
   CAPACITY_TYPES,
   type CapacityType,
   type Catalog,
@@ -274,7 +274,7 @@ export function register(program: Command): void {
             `${result.shapes} shapes, ${(result.bytes / 1024).toFixed(0)} KiB\n`,
         );
       } catch (err) {
-        if (!(err instanceof AwsAccessError)) throw err;
+        if (!(err instanceof CloudAccessError)) throw err;
         process.stderr.write(`error: ${err.message}\n`);
         process.exitCode = 1;
       }

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { type Command, Option } from 'commander';
-import { startMotoServer } from '../../providers/aws/moto-server.ts';
-import { EMULATOR_CREDENTIALS, startAwsSimulation } from '../../providers/aws/simulation.ts';
 import { pino } from 'pino';
 import { openLedger } from '../cost/open-ledger.ts';
 import { installCrds } from '../kube/crds.ts';
@@ -24,6 +22,7 @@ import {
 } from '../model/index.ts';
 import { startRuntime } from '../runtime/runtime.ts';
 import { progressPrinter } from './cluster.ts';
+import { DEMO_CLOUDS } from './demo-clouds.ts';
 
 /** One Job of the demo workload: what a team would really submit. */
 interface DemoJob {
@@ -106,10 +105,10 @@ export function register(program: Command): void {
         '--provider <name>',
         'local: a simulated cloud whose nodes kwok runs; aws: the real EC2 SDK against a moto server (pip install "moto[server]")',
       )
-        .choices(['local', 'aws'])
+        .choices(['local', ...Object.keys(DEMO_CLOUDS)])
         .default('local'),
     )
-    .action(async (opts: { keep?: boolean; bootDelay: string; provider: 'local' | 'aws' }) => {
+    .action(async (opts: { keep?: boolean; bootDelay: string; provider: string }) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
       out('berth demo: a just-in-time, dedicated node for every pod\n');
       const cluster = await startCluster({
@@ -136,26 +135,18 @@ export function register(program: Command): void {
         const core = kc.makeApiClient(CoreV1Api);
         const [metricsPort] = await freePorts(1);
         await installCrds(kc);
+        // With a cloud, its stand-ins (an emulator, a registrar for the kubelets) serve the real SDK.
+        const startCloud = opts.provider === 'local' ? undefined : DEMO_CLOUDS[opts.provider];
+        const sim = startCloud ? await startCloud(kc, 'berth-demo') : undefined;
+        if (sim) cleanups.push(() => sim.stop());
+        const where = { cloud: sim?.cloud ?? ('aws' as const), region: sim?.region ?? 'us-east-1' };
         const common = {
           kubeConfig: kc,
-          cloud: 'aws' as const,
-          region: 'us-east-1',
+          ...where,
           leaderElection: false as const,
           http: { host: '127.0.0.1', port: metricsPort! },
           log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
         };
-        // With --provider aws, EC2 is a moto server and a registrar stands in for each machine's kubelet.
-        if (opts.provider === 'aws') {
-          // The emulator accepts any credentials; the SDK's default chain still wants some.
-          process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
-          process.env.AWS_SECRET_ACCESS_KEY = EMULATOR_CREDENTIALS.secretAccessKey;
-        }
-        const moto = opts.provider === 'aws' ? await startMotoServer() : undefined;
-        if (moto) cleanups.push(() => moto.stop());
-        const sim = moto
-          ? await startAwsSimulation({ kubeConfig: kc, endpoint: moto.endpoint, cluster: 'berth-demo' })
-          : undefined;
-        if (sim) cleanups.push(() => sim.stop());
         // A durable ledger of its own, kept after the demo so `berth report` can read it again.
         const ledgerPath = join(mkdtempSync(join(tmpdir(), 'berth-demo-')), 'ledger.db');
         const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
@@ -167,18 +158,16 @@ export function register(program: Command): void {
         });
         const withLedger = { ...common, ledger };
         const runtime = sim
-          ? await startRuntime({ ...withLedger, provider: 'aws', aws: sim.config })
+          ? await startRuntime({ ...withLedger, provider: sim.provider })
           : await startRuntime({
               ...withLedger,
               provider: 'local',
               bootDelayMs: Number(opts.bootDelay) * 1000,
             });
         cleanups.push(() => runtime.stop());
-        const machines = sim
-          ? `EC2 through the AWS SDK, served by moto at ${moto?.endpoint}`
-          : 'the local provider (nodes run by kwok)';
+        const machines = sim?.machines ?? 'the local provider (nodes run by kwok)';
         out(
-          `berth controller running: aws us-east-1 offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
+          `berth controller running: ${where.cloud} ${where.region} offerings from the embedded catalog, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
         );
         out(
           `dashboard (spend, savings, each pod's decision) while the demo runs: http://127.0.0.1:${metricsPort}/ui\n`,
@@ -215,7 +204,7 @@ export function register(program: Command): void {
           }
         }
         cleanups.push(() => berthsWatch.stop());
-        await submitWorkload(kc);
+        await submitWorkload(kc, where.region);
         out(
           `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, and one pod for the default scheduler\n`,
         );
@@ -256,7 +245,7 @@ export function register(program: Command): void {
 }
 
 /** Namespaces, a namespace default policy, the Jobs, and a plain pod on an ordinary node. */
-async function submitWorkload(kc: KubeConfig): Promise<void> {
+async function submitWorkload(kc: KubeConfig, region: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
   for (const ns of new Set(WORKLOAD.map((j) => j.namespace))) {
@@ -270,7 +259,7 @@ async function submitWorkload(kc: KubeConfig): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  // team-b's platform owner pins the team to on-demand in the us-east-1 region, for every pod without an annotation.
+  // team-b's platform owner pins the team to on-demand in the demo's region, for every pod without an annotation.
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
     group: GROUP,
     version: 'v1alpha1',
@@ -280,7 +269,7 @@ async function submitWorkload(kc: KubeConfig): Promise<void> {
       apiVersion: `${GROUP}/v1alpha1`,
       kind: 'PlacementPolicy',
       metadata: { name: 'default' },
-      spec: { capacityTypes: ['on-demand'], regions: ['us-east-1'] },
+      spec: { capacityTypes: ['on-demand'], regions: [region] },
     },
   });
   for (const job of WORKLOAD) {

@@ -4,7 +4,6 @@ import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { applyMultipliers } from '../../pricing/multipliers.ts';
 import { loadPreset, presetNames } from '../../policies/presets.ts';
 import { parsePolicyDocuments } from '../../policies/validate.ts';
-import { awsReach } from '../../providers/aws/provider.ts';
 import { localReach } from '../../providers/local/provider.ts';
 import {
   ANNOTATION_POLICY,
@@ -22,7 +21,8 @@ import {
 import { PlacementEngine } from '../placement/engine.ts';
 import { describeOffering, formatPrice } from '../placement/explain.ts';
 import { formatResources } from '../model/quantity.ts';
-import { type AwsFlags, addAwsFlags, parseAmis, parseLaunchTemplate, parseSubnets } from './aws-flags.ts';
+import type { CommandFlags } from './cloud-kit.ts';
+import { addCloudFlags, CLOUD_KITS, kitFor, PROVIDER_NAMES } from './cloud-kits.ts';
 import { parseClouds } from './catalog.ts';
 import { extractWorkloads, readInput } from './manifests.ts';
 import { formatTable, parseOutputFormat, printJson } from './output.ts';
@@ -89,25 +89,23 @@ export function anywhereOfferings(
 }
 
 /**
- * AWS prices of one region from the live APIs (Price List, EC2 spot history).
- * When they can't be had, says why and returns nothing: the quote then uses
- * the embedded catalog, and each price says which source it came from.
+ * Live prices of one cloud region, through the cloud's kit (its flags name
+ * any endpoints). When they can't be had, says why and returns nothing: the
+ * quote then uses the embedded catalog, and each price says which source it
+ * came from.
  */
-export async function liveAwsOfferings(o: {
+export async function liveOfferings(o: {
+  cloud: Cloud;
   region: string;
-  pricingEndpoint?: string;
-  ec2Endpoint?: string;
+  flags?: CommandFlags;
   multipliers?: PriceMultipliers;
   timeoutMs?: number;
   warn?: (message: string) => void;
 }): Promise<Offering[]> {
   const warn = o.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  // Loaded on demand: the AWS SDK is heavy and most quotes don't need it.
-  const { createAwsPricingAdapter } = await import('../../pricing/aws/adapter.ts');
-  const adapter = createAwsPricingAdapter({
+  const adapter = await kitFor(o.cloud, '--cloud').pricing({
     region: o.region,
-    ...(o.pricingEndpoint ? { pricingEndpoint: o.pricingEndpoint } : {}),
-    ...(o.ec2Endpoint ? { ec2Endpoint: o.ec2Endpoint } : {}),
+    flags: o.flags ?? {},
     ...(o.multipliers ? { multipliers: o.multipliers } : {}),
     onWarning: warn,
   });
@@ -115,7 +113,7 @@ export async function liveAwsOfferings(o: {
     return await adapter.fetch(AbortSignal.timeout(o.timeoutMs ?? 60_000));
   } catch (err) {
     warn(
-      `live AWS prices for ${o.region} unavailable (${err instanceof Error ? err.message : String(err)}); using the embedded catalog`,
+      `live ${o.cloud} prices for ${o.region} unavailable (${err instanceof Error ? err.message : String(err)}); using the embedded catalog`,
     );
     return [];
   }
@@ -178,6 +176,8 @@ export function quotePods(
       daemonSets,
       new Set(),
       pod.object,
+      // Quoted as created: through the webhook, where shape fit may still trim the request.
+      { shapeFit: true },
     );
     return { pod, decision };
   });
@@ -247,6 +247,11 @@ export function formatQuote(q: PodQuote): string {
       ? [`  adjusted   ${formatResources(d.sizing.adjusted)}`]
       : []),
     `  node need  ${formatResources(d.sizing.need)}`,
+    ...(formatResources(d.sizing.minimum) !== formatResources(d.sizing.need)
+      ? [
+          `  fits on    ${formatResources(d.sizing.minimum)} (headroom and minimums only where the machine has room)`,
+        ]
+      : []),
   ];
   if (d.chosen) {
     const rows = [
@@ -265,6 +270,12 @@ export function formatQuote(q: PodQuote): string {
       );
     }
   }
+  if (d.chosen && d.packedShare) {
+    const ratio = d.chosen.pricePerHour / d.packedShare.pricePerHour;
+    lines.push(
+      `  packed     ${formatPrice(d.packedShare.pricePerHour)} as its share of a shared ${describeOffering(d.packedShare.offering)} (isolation costs ${ratio.toFixed(1)}x that)`,
+    );
+  }
   lines.push(`  why        ${d.explanation}`);
   return lines.join('\n');
 }
@@ -281,11 +292,13 @@ export function formatSetup(setup: QuoteSetup): string {
   ].join('\n');
 }
 
-interface QuoteFlags extends AwsFlags {
+interface QuoteFlags {
+  /** Each cloud kit's own flags (--aws-*, ...), read by the kit. */
+  [kitFlag: string]: unknown;
   filename: string;
   policy?: string;
   defaultPolicy: string;
-  provider: 'local' | 'aws';
+  provider: string;
   cloud: string;
   region: string;
   anywhere?: boolean;
@@ -339,7 +352,7 @@ export function register(program: Command): void {
         '--provider <name>',
         'the provider `berth run` would launch through: its reach limits the offerings',
       )
-        .choices(['local', 'aws'])
+        .choices([...PROVIDER_NAMES])
         .env('BERTH_PROVIDER')
         .default('local'),
     )
@@ -365,10 +378,16 @@ export function register(program: Command): void {
         'BERTH_PRICE_MULTIPLIERS',
       ),
     )
-    .option('--live-prices', 'price --region from the live AWS APIs (credentials from the usual AWS chain)')
-    .option('--pricing-endpoint <url>', 'Price List API endpoint (default: the one serving the region)')
+    .option(
+      '--live-prices',
+      `price --region of --cloud from the cloud's live APIs (${CLOUD_KITS.map((k) => k.liveSources).join('; ')}; credentials from the cloud's usual chain)`,
+    )
+    .option(
+      '--pricing-endpoint <url>',
+      "the cloud's price API endpoint (default: the one serving the region)",
+    )
     .option('-o, --output <format>', 'table or json', 'table');
-  addAwsFlags(command).action(async (flags: QuoteFlags) => {
+  addCloudFlags(command).action(async (flags: QuoteFlags) => {
     const format = parseOutputFormat(flags.output);
     const policy = flags.policy === undefined ? undefined : policyFromFlag(flags.policy);
     const multipliers = parsePriceMultipliersFlag(flags.priceMultipliers);
@@ -389,18 +408,17 @@ export function register(program: Command): void {
         field: '--cloud',
       });
     }
-    if (flags.livePrices && (flags.anywhere || cloud !== 'aws')) {
-      throw new InputError('live prices are fetched for one aws region: use --cloud aws --region <region>', {
-        field: '--live-prices',
-      });
+    if (flags.livePrices && flags.anywhere) {
+      throw new InputError(
+        'live prices are fetched for one cloud region: use --cloud <cloud> --region <region>',
+        {
+          field: '--live-prices',
+        },
+      );
     }
+    if (flags.livePrices) kitFor(cloud, '--live-prices');
     const live = flags.livePrices
-      ? await liveAwsOfferings({
-          region: flags.region,
-          multipliers,
-          ...(flags.pricingEndpoint ? { pricingEndpoint: flags.pricingEndpoint } : {}),
-          ...(flags.awsEndpoint ? { ec2Endpoint: flags.awsEndpoint } : {}),
-        })
+      ? await liveOfferings({ cloud, region: flags.region, flags, multipliers })
       : [];
     let offerings: Offering[];
     let outOfReach = 0;
@@ -413,16 +431,9 @@ export function register(program: Command): void {
       offerings = anywhereOfferings(parseClouds(flags.cloud), regions, live, multipliers);
     } else {
       const reach =
-        flags.provider === 'aws'
-          ? awsReach({
-              region: flags.region,
-              subnets: parseSubnets(flags.awsSubnets),
-              ...(flags.awsLaunchTemplate
-                ? { launchTemplate: parseLaunchTemplate(flags.awsLaunchTemplate) }
-                : {}),
-              ...(flags.awsAmi ? { amiIds: parseAmis(flags.awsAmi) } : {}),
-            })
-          : localReach(cloud, flags.region);
+        flags.provider === 'local'
+          ? localReach(cloud, flags.region)
+          : await kitFor(flags.provider, '--provider').reach(flags, flags.region);
       ({ offerings, outOfReach } = runOfferings({ cloud, region: flags.region, reach, multipliers, live }));
       cannotHost = reach.cannotHost;
     }

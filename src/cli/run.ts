@@ -1,17 +1,19 @@
 import { type Command, Option } from 'commander';
 import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
 import { preflight } from '../kube/preflight.ts';
-import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
+import { addCloudFlags, CLOUD_KITS, kitFor, PROVIDER_NAMES } from './cloud-kits.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { addLedgerFlags, type LedgerFlags, ledgerLocationFromFlags } from './ledger-flag.ts';
 import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
 
-interface RunFlags extends AwsFlags, LedgerFlags {
+interface RunFlags extends LedgerFlags {
+  /** Each cloud kit's own flags (--aws-*, ...), read by the kit. */
+  [kitFlag: string]: unknown;
   ledgerRetention: string;
   livePrices: boolean;
   priceRefresh: string;
   kubeconfig?: string;
-  provider?: 'local' | 'aws';
+  provider?: string;
   cloud: string;
   region: string;
   schedulerName: string;
@@ -62,9 +64,9 @@ export function register(program: Command): void {
     .addOption(
       flag(
         '--provider <name>',
-        'where machines come from, no default (aws: EC2, see --aws-*; local: a simulation that registers fake Nodes for kwok, for a local cluster only)',
+        `where machines come from, no default (${CLOUD_KITS.map((k) => k.summary).join('; ')}; local: a simulation that registers fake Nodes for kwok, for a local cluster only)`,
         'BERTH_PROVIDER',
-      ).choices(['local', 'aws']),
+      ).choices([...PROVIDER_NAMES]),
     )
     .addOption(
       flag('--cloud <cloud>', 'cloud whose offerings to buy', 'BERTH_CLOUD', 'aws').choices([...CLOUDS]),
@@ -150,7 +152,7 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--live-prices',
-        'fetch live prices (aws: Price List API and EC2 spot history) instead of only the embedded catalog',
+        `fetch live prices for --cloud (${CLOUD_KITS.map((k) => k.liveSources).join('; ')}) instead of only the embedded catalog`,
       ).env('BERTH_LIVE_PRICES'),
     )
     .addOption(
@@ -191,7 +193,7 @@ export function register(program: Command): void {
       ].join('\n'),
     );
   addLedgerFlags(command);
-  addAwsFlags(command).action(async (flags: RunFlags) => {
+  addCloudFlags(command).action(async (flags: RunFlags) => {
     flags.leaderElect = envBoolean(command, 'leaderElect', 'BERTH_LEADER_ELECT') ?? flags.leaderElect;
     flags.installCrds = envBoolean(command, 'installCrds', 'BERTH_INSTALL_CRDS') ?? flags.installCrds;
     flags.livePrices = envBoolean(command, 'livePrices', 'BERTH_LIVE_PRICES') ?? flags.livePrices;
@@ -201,22 +203,21 @@ export function register(program: Command): void {
     if (flags.provider === undefined) {
       // No default: the local simulation would register fake Nodes in a real cluster.
       throw new InputError(
-        'say where machines come from: --provider aws (EC2 machines that join EKS) or --provider local (a simulation for a local cluster: it registers fake Nodes)',
+        `say where machines come from: --provider ${CLOUD_KITS.map((k) => k.cloud).join('|')} (${CLOUD_KITS.map((k) => k.summary).join('; ')}) or --provider local (a simulation for a local cluster: it registers fake Nodes)`,
         { field: '--provider' },
       );
     }
-    const aws =
-      flags.provider === 'aws'
-        ? awsConfigFromFlags(flags, {
+    // A cloud's provider is configured by its kit; its region (e.g. --aws-region) wins over --region.
+    const machines =
+      flags.provider === 'local'
+        ? undefined
+        : kitFor(flags.provider, '--provider').provider(flags, {
             region: flags.region,
             ...(cluster?.server ? { kubeServer: cluster.server } : {}),
             ...(cluster?.caData ? { kubeCaData: cluster.caData } : {}),
-          })
-        : undefined;
-    const region = aws?.region ?? flags.region;
-    if (flags.livePrices && flags.cloud !== 'aws') {
-      throw new InputError('live prices are only fetched for aws so far', { field: '--live-prices' });
-    }
+          });
+    const region = machines?.region ?? flags.region;
+    const liveKit = flags.livePrices ? kitFor(flags.cloud, '--live-prices') : undefined;
     const multipliers = parsePriceMultipliersFlag(flags.priceMultipliers);
     // Every flag is checked before the cluster is asked anything.
     const timing = {
@@ -236,11 +237,12 @@ export function register(program: Command): void {
       crds: !flags.installCrds,
     });
     // Loaded once the checks pass: the runtime and the AWS SDK take seconds to load, the checks must not wait on them.
-    const [{ startRuntime }, { installCrds }, { createAwsPricingAdapter }] = await Promise.all([
+    const [{ startRuntime }, { installCrds }] = await Promise.all([
       import('../runtime/runtime.ts'),
       import('../kube/crds.ts'),
-      import('../../pricing/aws/adapter.ts'),
     ]);
+    const setup = await machines?.setup();
+    const adapter = await liveKit?.pricing({ region, flags, multipliers });
     if (flags.installCrds) await installCrds(kc);
     const [{ openLedger }, { describeLedger }] = await Promise.all([
       import('../cost/open-ledger.ts'),
@@ -251,20 +253,8 @@ export function register(program: Command): void {
       ledger,
       ...(retentionMs > 0 ? { ledgerRetentionMs: retentionMs } : {}),
       kubeConfig: kc,
-      provider: aws ? 'aws' : 'local',
-      ...(aws ? { aws } : {}),
-      ...(flags.livePrices
-        ? {
-            livePrices: {
-              adapter: createAwsPricingAdapter({
-                region,
-                multipliers,
-                ...(aws?.endpoint ? { ec2Endpoint: aws.endpoint } : {}),
-              }),
-              intervalMs: refreshMs,
-            },
-          }
-        : {}),
+      provider: setup ?? 'local',
+      ...(adapter ? { livePrices: { adapter, intervalMs: refreshMs } } : {}),
       cloud: flags.cloud as Cloud,
       region,
       multipliers,

@@ -18,10 +18,14 @@ export function endMs(i: Span, now: number = Date.now()): number {
   return i.end === undefined ? Math.max(now, Date.parse(i.start)) : Date.parse(i.end);
 }
 
-/** Seconds charged: whole seconds rounded up, never below the minimum; an open interval up to `now`. */
+/** Seconds charged for a machine that ran `seconds`: whole seconds rounded up, never below the minimum. */
+export function chargedSeconds(seconds: number): number {
+  return Math.max(BILLING_MINIMUM_SECONDS, Math.ceil(Math.max(0, seconds)));
+}
+
+/** Seconds charged for an interval; an open one up to `now`. */
 export function billedSeconds(i: Span, now: number = Date.now()): number {
-  const ms = Math.max(0, endMs(i, now) - Date.parse(i.start));
-  return Math.max(BILLING_MINIMUM_SECONDS, Math.ceil(ms / 1000));
+  return chargedSeconds((endMs(i, now) - Date.parse(i.start)) / 1000);
 }
 
 export function billedHours(i: Span, now: number = Date.now()): number {

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ClusterError } from './errors.ts';
 import { binDir, cacheDir } from './paths.ts';
-import { type Component, COMPONENTS, HELM, type Tool, VERSIONS } from './versions.ts';
+import { type Component, COMPONENTS, HELM, KARPENTER, type Tool, VERSIONS } from './versions.ts';
 
 export type Binaries = Record<Component, string>;
 export type Progress = (message: string) => void;
@@ -124,15 +124,65 @@ export function helmPath(): string {
 }
 
 /** Builds helm from the Go module proxy once (a few minutes); a warm cache returns at once. */
-export async function ensureHelm(progress: Progress = () => {}): Promise<string> {
-  const target = helmPath();
-  if (existsSync(target)) return target;
-  await readyToBuild('helm', 'put a helm v3 binary there or unset BERTH_BIN_DIR to build it from source');
+export function ensureHelm(progress: Progress = () => {}): Promise<string> {
+  return ensureGoTool(
+    {
+      tool: 'helm',
+      target: helmPath(),
+      pkgAtVersion: `${HELM.module}/cmd/helm@${HELM.version}`,
+      ldflags: helmLdflags(),
+      hint: 'put a helm v3 binary there or unset BERTH_BIN_DIR to build it from source',
+    },
+    progress,
+  );
+}
+
+/** Karpenter's kwok provider, built from the Go module proxy once, for bench:karpenter. */
+export function ensureKarpenterKwok(progress: Progress = () => {}): Promise<string> {
+  const prebuilt = process.env.BERTH_BIN_DIR;
+  return ensureGoTool(
+    {
+      tool: 'karpenter-kwok',
+      target: prebuilt
+        ? join(prebuilt, 'karpenter-kwok')
+        : join(binDir(), `karpenter-kwok-${KARPENTER.version}`),
+      pkgAtVersion: `${KARPENTER.module}/kwok@${KARPENTER.version}`,
+      ldflags: '',
+      hint: 'put the binary there or unset BERTH_BIN_DIR to build it from source',
+    },
+    progress,
+  );
+}
+
+/** Where the pinned Karpenter module's source is (its CRDs), downloading it when missing. */
+export async function karpenterSource(progress: Progress = () => {}): Promise<string> {
+  await checkGo();
+  const info = JSON.parse(
+    await goStep(
+      'karpenter-kwok',
+      cacheDir(),
+      ['mod', 'download', '-json', `${KARPENTER.module}@${KARPENTER.version}`],
+      buildLog('karpenter-kwok'),
+      progress,
+      'downloading karpenter',
+    ),
+  ) as { Dir?: string };
+  if (!info.Dir) throw new ClusterError('karpenter-kwok', 'go mod download returned no directory');
+  return info.Dir;
+}
+
+/** A Go command built once into the cache by `go install`; a warm cache returns at once. */
+async function ensureGoTool(
+  o: { tool: Tool; target: string; pkgAtVersion: string; ldflags: string; hint: string },
+  progress: Progress,
+): Promise<string> {
+  if (existsSync(o.target)) return o.target;
+  await readyToBuild(o.tool, o.hint);
   const started = Date.now();
-  progress(`building helm ${HELM.version} from source into ${binDir()} (first run only)`);
-  await goInstall('helm', `${HELM.module}/cmd/helm@${HELM.version}`, target, helmLdflags(), progress);
+  progress(`building ${o.pkgAtVersion} from source into ${binDir()} (first run only)`);
+  await goInstall(o.tool, o.pkgAtVersion, o.target, o.ldflags, progress);
   progress(`built in ${formatElapsed(Date.now() - started)}`);
-  return target;
+  return o.target;
 }
 
 /** What helm's Makefile stamps: its version, and the cluster version it assumes without one. */

@@ -18,10 +18,16 @@ export const VERSIONS = {
  */
 export const HELM = { module: 'helm.sh/helm/v3', version: 'v3.22.0', kubeVersion: 'v1.37.0' } as const;
 
+/**
+ * Karpenter's kwok provider, the peer bench:karpenter runs berth beside:
+ * v1.14.1 is the newest that builds with Go 1.26.
+ */
+export const KARPENTER = { module: 'sigs.k8s.io/karpenter', version: 'v1.14.1' } as const;
+
 export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
-/** What the build module builds: the control plane, and helm for the chart's tests. */
-export type Tool = Component | 'helm';
+/** What the build module builds: the control plane, helm for the chart's tests, Karpenter for its bench. */
+export type Tool = Component | 'helm' | 'karpenter-kwok';
 
 export const COMPONENTS: readonly Component[] = [
   'etcd',

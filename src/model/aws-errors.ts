@@ -1,4 +1,4 @@
-import { CapacityError, type CapacityReason } from './errors.ts';
+import { type AccessProblem, CapacityError, type CapacityReason, CloudAccessError } from './errors.ts';
 
 /**
  * What an AWS SDK v3 error means to berth, for pricing/ and providers/ alike:
@@ -78,7 +78,7 @@ export function isCapacityCode(code: string | undefined): boolean {
   return code !== undefined && code in CAPACITY_CODES;
 }
 
-export type AwsAccessProblem = 'missing-credentials' | 'rejected-credentials' | 'forbidden';
+export type AwsAccessProblem = AccessProblem;
 
 const MISSING = new Set(['CredentialsProviderError']);
 const REJECTED = new Set([
@@ -110,14 +110,14 @@ export function accessProblemOf(err: unknown): AwsAccessProblem | undefined {
 }
 
 /** AWS refused berth itself (no credentials, bad credentials, a missing permission): says which action and what to fix. */
-export class AwsAccessError extends Error {
+export class AwsAccessError extends CloudAccessError {
   constructor(
-    readonly problem: AwsAccessProblem,
+    problem: AwsAccessProblem,
     /** The IAM action that was refused, e.g. `ec2:RunInstances`. */
     readonly action: string,
     detail: string,
   ) {
-    super(accessMessage(problem, action, detail));
+    super('aws', problem, action, accessMessage(problem, action, detail));
     this.name = 'AwsAccessError';
   }
 }

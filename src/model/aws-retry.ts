@@ -1,5 +1,8 @@
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { type AwsRetryOn, mayRetryAwsCall } from './aws-errors.ts';
+import { backoffMs, type BackoffPolicy } from './backoff.ts';
+
+export { backoffMs } from './backoff.ts';
 
 /**
  * The one retry strategy of berth's AWS clients (pricing and providers): the
@@ -8,12 +11,7 @@ import { type AwsRetryOn, mayRetryAwsCall } from './aws-errors.ts';
  * Kept out of `index.ts` so importing the model never loads the SDK.
  */
 
-export interface AwsRetryPolicy {
-  /** Attempts in all, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export type AwsRetryPolicy = BackoffPolicy;
 
 /** Told after each wait, before the attempt it led to. */
 export interface AwsRetryNotice {
@@ -30,20 +28,6 @@ export interface AwsRetryOptions extends AwsRetryPolicy {
   retryOn: AwsRetryOn;
   onRetry?: (notice: AwsRetryNotice) => void;
   random?: () => number;
-}
-
-/**
- * The wait before retry number `retry` (from 1): exponential, capped, with
- * equal jitter (half fixed, so a throttled call always backs off; half random,
- * so many clients spread out).
- */
-export function backoffMs(
-  retry: number,
-  policy: Pick<AwsRetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 type Refresh = ConfiguredRetryStrategy['refreshRetryTokenForRetry'];

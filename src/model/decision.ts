@@ -16,6 +16,15 @@ export interface Sizing {
   adjusted: Resources;
   /** What the node's allocatable must cover: adjusted + DaemonSet pods that would run there. */
   need: Resources;
+  /**
+   * What the node must hold for the kubelet to admit the pod: its request
+   * (within the policy's max) + the DaemonSet pods. Without
+   * `upsizeForHeadroom`, machines are chosen by this, and headroom and min
+   * are granted only as far as the chosen machine has room.
+   */
+  minimum: Resources;
+  /** The pod's request within the policy's max: what the kubelet admits it with. */
+  admitted: Resources;
   /** Requests of the DaemonSet pods that tolerate the dedicated taint. */
   daemonSets: Resources;
 }
@@ -33,6 +42,11 @@ export interface Candidate {
   node?: NodeSettings;
   /** Machines only: the root volume's share of `pricePerHour` (the cloud's block-storage rate). */
   rootVolumePricePerHour?: number;
+  /**
+   * Millicores cut from the pod's CPU request so that it fits this machine
+   * (the policy's shapeFit): the webhook applies it at creation.
+   */
+  cpuTrim?: number;
   /** Burstable machines only: the CPU credits the pod's request above the baseline costs, in `pricePerHour`. */
   cpuCreditPricePerHour?: number;
   /**
@@ -76,6 +90,14 @@ export interface Miss {
   reasons: string[];
 }
 
+/** What a pod would pay as its share of a shared node, to set beside its dedicated machine (placement/packed-share). */
+export interface PackedShare {
+  /** The machine type where the pod's share costs least. */
+  offering: Offering;
+  /** USD/h: the larger of the pod's cpu and memory shares of that machine's price. */
+  pricePerHour: number;
+}
+
 export interface Decision {
   pod: PodRef;
   sizing: Sizing;
@@ -87,6 +109,8 @@ export interface Decision {
   rejected: Partial<Record<RejectReason, number>>;
   /** When nothing fits: the closest offerings and what ruled each out. */
   nearestMisses: Miss[];
+  /** Machine pods without GPUs: the same pod's share of a packed node, the price of its isolation. */
+  packedShare?: PackedShare;
   /** One line a person can read: why this one, the runner-up, what was rejected. */
   explanation: string;
 }

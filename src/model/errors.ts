@@ -44,3 +44,24 @@ export class ClaimConflictError extends Error {
     this.name = 'ClaimConflictError';
   }
 }
+
+/** Why a cloud refused berth itself; retrying never helps these. */
+export type AccessProblem = 'missing-credentials' | 'rejected-credentials' | 'forbidden';
+
+/**
+ * A cloud refused berth itself (no credentials, bad credentials, a missing
+ * permission), whichever cloud: the message says which permission and what
+ * to fix. Each cloud's subclass words the message; callers catch this one.
+ */
+export class CloudAccessError extends Error {
+  constructor(
+    readonly cloud: string,
+    readonly problem: AccessProblem,
+    /** The permission that was refused, e.g. `ec2:RunInstances` or `compute.instances.create`. */
+    readonly permission: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CloudAccessError';
+  }
+}

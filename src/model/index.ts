@@ -17,3 +17,5 @@ export * from './on-offer.ts';
 export * from './resource-names.ts';
 export * from './reach.ts';
 export * from './aws-errors.ts';
+export * from './provider-setup.ts';
+export * from './backoff.ts';

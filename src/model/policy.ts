@@ -100,6 +100,25 @@ export const PolicySpecSchema = T.Object(
           headroomPercent: T.Optional(T.Number({ minimum: 0, maximum: 1000 })),
           min: T.Optional(ResourceBounds),
           max: T.Optional(ResourceBounds),
+          upsizeForHeadroom: T.Optional(
+            T.Boolean({
+              description:
+                'true: headroomPercent and min may move a pod onto a larger machine than its request fits; false (default): they are granted only as far as the machine the request fits has room',
+            }),
+          ),
+          shapeFit: T.Optional(
+            T.Object(
+              {
+                maxCpuTrimPercent: T.Number({
+                  minimum: 0,
+                  maximum: 10,
+                  description:
+                    "at most this share of a pod's CPU request may be trimmed at creation (by the webhook) so that it fits the next smaller machine; memory is never trimmed and Guaranteed pods are left alone (default 0: off)",
+                }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -136,6 +155,10 @@ export interface Policy {
     /** canonical units (see Resources) */
     min: { cpu?: number; memory?: number };
     max: { cpu?: number; memory?: number };
+    /** False: headroom and min never choose a larger machine than the request fits (the next-size-up cliff). */
+    upsizeForHeadroom: boolean;
+    /** Share (percent) of the pod's CPU request that may be trimmed at admission to fit a smaller machine. */
+    maxCpuTrimPercent: number;
   };
 }
 

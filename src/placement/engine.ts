@@ -1,5 +1,6 @@
 import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import {
+  CPU,
   type Decision,
   InputError,
   type Offering,
@@ -8,6 +9,9 @@ import {
   type Policy,
 } from '../model/index.ts';
 import { nodeAllocatable } from './node-reserved.ts';
+import { isolationClause } from './explain.ts';
+import { packedShare, sharedMachines } from './packed-share.ts';
+import { isGuaranteed } from './pod-request.ts';
 import { buildIndex, type OfferingIndex } from './offering-index.ts';
 import { FEATURE_WORDS, podFeatures } from './serverless-limits.ts';
 import { sizePod } from './sizing.ts';
@@ -21,6 +25,7 @@ export class PlacementEngine {
   private index!: OfferingIndex;
   private byId = new Map<string, Offering>();
   private onDemand = new Map<string, number>();
+  private shared: ReturnType<typeof sharedMachines> = [];
 
   /**
    * `cannotHost`: what no pod may ask for through the provider this engine
@@ -41,6 +46,7 @@ export class PlacementEngine {
         .filter((o) => o.capacityType === 'on-demand')
         .map((o) => [twinKey(o), o.pricePerHour] as const),
     );
+    this.shared = sharedMachines(offerings);
   }
 
   get size(): number {
@@ -51,13 +57,19 @@ export class PlacementEngine {
     return this.byId.get(id);
   }
 
-  /** `object` names the pod in errors (default `Pod ns/name`; quote names the manifest object). */
+  /**
+   * `object` names the pod in errors (default `Pod ns/name`; quote names the
+   * manifest object). `shapeFit`: the pod is being created and its CPU
+   * request may still be trimmed (by the webhook) as far as its policy allows;
+   * a pod that exists already keeps its request.
+   */
   decide(
     pod: V1Pod,
     policy: Policy,
     daemonSets: readonly V1PodSpec[],
     unavailable: ReadonlySet<string>,
     object = `Pod ${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    options: { shapeFit?: boolean } = {},
   ): Decision {
     const meta = pod.metadata ?? {};
     const spec = pod.spec ?? { containers: [] };
@@ -74,14 +86,20 @@ export class PlacementEngine {
         }
       }
     }
-    return decide({
+    const d = decide({
       pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },
       sizing,
       podSpec: spec,
       policy,
       index: this.index,
       unavailable,
+      cpuTrimBudget: options.shapeFit ? cpuTrimBudget(spec, sizing.podRequest[CPU] ?? 0, policy, object) : 0,
     });
+    if (!d.chosen || d.chosen.offering.gpu) return d;
+    const share = packedShare(this.shared, sizing.admitted, policy);
+    return share
+      ? { ...d, packedShare: share, explanation: d.explanation + isolationClause(d.chosen, share) }
+      : d;
   }
 
   /** The record of an offering a Berth keeps, with its on-demand twin's price for savings. */
@@ -100,6 +118,13 @@ export class PlacementEngine {
       source: o.source,
     };
   }
+}
+
+/** Millicores shape fit may take from the pod's CPU request: none from a Guaranteed pod (its QoS class would change). */
+function cpuTrimBudget(spec: V1PodSpec, cpu: number, policy: Policy, object: string): number {
+  const percent = policy.rightSizing.maxCpuTrimPercent;
+  if (percent <= 0 || isGuaranteed(spec, { object })) return 0;
+  return Math.floor((cpu * percent) / 100);
 }
 
 function twinKey(o: Offering): string {

@@ -1,4 +1,12 @@
-import type { Candidate, Decision, Offering, PodFeature, RejectReason, Rejection } from '../model/index.ts';
+import type {
+  Candidate,
+  Decision,
+  Offering,
+  PackedShare,
+  PodFeature,
+  RejectReason,
+  Rejection,
+} from '../model/index.ts';
 import { formatComparable, formatCpu, formatQuantity, formatResources } from '../model/quantity.ts';
 import { FEATURE_WORDS } from './serverless-limits.ts';
 
@@ -26,7 +34,8 @@ function describeCandidate(c: Candidate): string {
     c.cpuCreditPricePerHour !== undefined
       ? ` incl. ${formatPrice(c.cpuCreditPricePerHour)} of CPU credits`
       : '';
-  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${disk}${credits}${weighted}`;
+  const trim = c.cpuTrim ? ` (CPU request trimmed by ${formatCpu(c.cpuTrim)} to fit, shape fit)` : '';
+  return `${describeOffering(c.offering)}${shape} at ${formatPrice(c.pricePerHour)}${disk}${credits}${weighted}${trim}`;
 }
 
 function amount(rule: string, value: string | number | undefined): string {
@@ -112,9 +121,22 @@ export function explainDecision(d: Omit<Decision, 'explanation'>): string {
   return `${describeCandidate(chosen)}${zones}; ${second}; ${describeRejected(d.rejected)}`;
 }
 
+/**
+ * Said only where isolation costs more than twice the pod's share of a packed
+ * node: `; isolation: 3.4x its share of a shared c6a.4xlarge spot ($0.0041/h)`.
+ */
+export function isolationClause(chosen: Candidate, share: PackedShare): string {
+  if (share.pricePerHour <= 0 || chosen.pricePerHour <= 2 * share.pricePerHour) return '';
+  const ratio = chosen.pricePerHour / share.pricePerHour;
+  return `; isolation: ${ratio.toFixed(1)}x its share of a shared ${share.offering.instanceType} ${share.offering.capacityType} (${formatPrice(share.pricePerHour)})`;
+}
+
 /** `nothing fits cpu=96 memory=1Ti under policy default: ...; nearest: x (why), y (why)` */
 export function explainNoFit(d: Omit<Decision, 'explanation'>): string {
-  const head = `nothing fits ${formatResources(d.sizing.need)} under policy ${d.policyName}: ${describeRejected(d.rejected)}`;
+  const asked = formatResources(d.sizing.need);
+  const admitted = formatResources(d.sizing.minimum);
+  const sized = asked === admitted ? asked : `${admitted} (${asked} with headroom)`;
+  const head = `nothing fits ${sized} under policy ${d.policyName}: ${describeRejected(d.rejected)}`;
   if (d.nearestMisses.length === 0) return `${head}; no offering comes close`;
   const misses = d.nearestMisses.map(
     (m) => `${describeOffering(m.offering)} ${formatPrice(m.pricePerHour)} (${m.reasons.join('; ')})`,

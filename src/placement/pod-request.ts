@@ -124,3 +124,24 @@ export function effectivePodRequest(spec: V1PodSpec, where: PodWhere = {}): Reso
   const overhead = parseResourceList(spec.overhead, { ...where, field: 'spec.overhead' });
   return addResources(out, overhead);
 }
+
+/**
+ * Kubernetes' Guaranteed QoS class: every container, init containers
+ * included, has cpu and memory limits and requests equal to them. Trimming
+ * such a pod's request would change its class, so shape fit leaves it alone.
+ */
+export function isGuaranteed(spec: V1PodSpec, where: PodWhere = {}): boolean {
+  const all = [
+    ...containerList(spec.containers, 'spec.containers', where, true).map(
+      (c, i) => [c, `spec.containers[${i}]`] as const,
+    ),
+    ...containerList(spec.initContainers, 'spec.initContainers', where, false).map(
+      (c, i) => [c, `spec.initContainers[${i}]`] as const,
+    ),
+  ];
+  return all.every(([c, path]) => {
+    const limits = parseResourceList(c.resources?.limits, { ...where, field: `${path}.resources.limits` });
+    const requests = containerRequests(c, path, where);
+    return [CPU, MEMORY].every((r) => limits[r] !== undefined && requests[r] === limits[r]);
+  });
+}

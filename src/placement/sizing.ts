@@ -93,5 +93,10 @@ export function sizePod(input: {
   const daemonSets = following.length === 0 ? {} : addResources(...dsRequests, { [PODS]: following.length });
 
   const need = addResources(adjusted, daemonSets, { [PODS]: 1 });
-  return { podRequest, adjusted, need, daemonSets };
+  // The request itself, unless the policy's max caps it lower (then the cap, as before).
+  const admitted: Record<string, number> = { ...adjusted };
+  for (const name of [CPU, MEMORY] as const)
+    admitted[name] = Math.min(adjusted[name] ?? 0, podRequest[name] ?? 0);
+  const minimum = addResources(admitted, daemonSets, { [PODS]: 1 });
+  return { podRequest, adjusted, need, minimum, admitted, daemonSets };
 }

@@ -60,7 +60,10 @@ interface Walk {
   regions: readonly string[] | undefined;
   /** What an offering outside `regions` counts as. */
   outside: RejectReason;
+  /** What a machine's allocatable must hold: the sizing's need, or its minimum (see Sizing). */
   need: Resources;
+  /** Millicores of the pod's CPU request shape fit may trim to reach a smaller machine (0: none). */
+  cpuTrimBudget: number;
   gpus: number;
   constraint: NodeConstraint | undefined;
   unavailable: ReadonlySet<string> | undefined;
@@ -123,6 +126,8 @@ interface Launch {
   rootVolume: number;
   /** USD/h of burstable CPU credits (0 for most machines). */
   cpuCredits: number;
+  /** Millicores trimmed from the pod's request to fit this shape (0: none). */
+  cpuTrim: number;
 }
 
 /** The node a machine of this shape is launched as: the decided root volume, maxPods for what runs there. */
@@ -157,6 +162,7 @@ function walkOfferings(w: Walk, list: readonly Offering[], launch: Launch): void
         node: launch.node,
         rootVolumePricePerHour: launch.rootVolume,
         ...(launch.cpuCredits > 0 ? { cpuCreditPricePerHour: launch.cpuCredits } : {}),
+        ...(launch.cpuTrim > 0 ? { cpuTrim: launch.cpuTrim } : {}),
       });
     }
   }
@@ -202,8 +208,27 @@ function launchedAllocatable(w: Walk, s: IndexedShape): Launched {
   return launched;
 }
 
+/** The need with the whole trim budget taken off: what no smaller shape can be judged against. */
+function trimmedNeed(w: Walk): Resources {
+  return w.cpuTrimBudget > 0
+    ? { ...w.need, [CPU]: Math.max(0, (w.need[CPU] ?? 0) - w.cpuTrimBudget) }
+    : w.need;
+}
+
+/**
+ * Millicores to trim so the pod fits `allocatable`: the CPU it falls short
+ * by, when that is within the budget and nothing else falls short; 0 when no
+ * trim makes it fit.
+ */
+function trimToFit(w: Walk, allocatable: Resources, gpu: Offering['gpu']): number {
+  const short = (w.need[CPU] ?? 0) - (allocatable[CPU] ?? 0);
+  if (short <= 0 || short > w.cpuTrimBudget) return 0;
+  return checkFit({ ...w.need, [CPU]: allocatable[CPU] ?? 0 }, allocatable, gpu) ? 0 : short;
+}
+
 function walkGroup(w: Walk, g: OfferingGroup): void {
-  if (exceedsGroup(w.need, w.gpus, g)) {
+  const loosest = trimmedNeed(w);
+  if (exceedsGroup(loosest, w.gpus, g)) {
     reject(w, 'too-small', g.count);
     return;
   }
@@ -223,19 +248,23 @@ function walkGroup(w: Walk, g: OfferingGroup): void {
     }
     // Judged first against the loosest node (too small for it is too small for any), then the fit
     // on the node this pod would really get.
-    const r = shapeRejection(s.sample, w.need, s.allocatable, w.gpus, w.policy, w.constraint);
+    const r = shapeRejection(s.sample, loosest, s.allocatable, w.gpus, w.policy, w.constraint);
     if (r) {
       reject(w, r.reason, s.offerings.length);
       continue;
     }
     const { node, allocatable } = launchedAllocatable(w, s);
+    let cpuTrim = 0;
     if (checkFit(w.need, allocatable, s.sample.gpu)) {
-      reject(w, 'too-small', s.offerings.length);
-      continue;
+      cpuTrim = trimToFit(w, allocatable, s.sample.gpu);
+      if (cpuTrim === 0) {
+        reject(w, 'too-small', s.offerings.length);
+        continue;
+      }
     }
-    const credits = burstCharge(s.sample, w.need[CPU] ?? 0, w.policy);
+    const credits = burstCharge(s.sample, (w.need[CPU] ?? 0) - cpuTrim, w.policy);
     if (typeof credits !== 'number') reject(w, credits.reason, s.offerings.length);
-    else walkShape(w, s, { node, rootVolume, cpuCredits: credits });
+    else walkShape(w, s, { node, rootVolume, cpuCredits: credits, cpuTrim });
   }
 }
 
@@ -430,15 +459,22 @@ export function decide(input: {
   index: OfferingIndex;
   unavailable?: ReadonlySet<string>;
   fallbacks?: number;
+  /** Millicores of the pod's CPU request that may be trimmed to fit a smaller machine (shape fit; default 0). */
+  cpuTrimBudget?: number;
 }): Decision {
   const { pod, sizing, policy, index } = input;
-  const need = sizing.need;
+  // The next-size-up cliff: headroom and minimums choose a larger machine only when the policy says so.
+  const upsize = policy.rightSizing.upsizeForHeadroom;
+  const need = upsize ? sizing.need : sizing.minimum;
+  // Serverless platforms size the pod from its own request, which headroom never changes.
+  const request = upsize ? sizing.adjusted : sizing.admitted;
   const constraint = compileNodeConstraint(input.podSpec);
   const w: Walk = {
     policy,
     regions: regionsToWalk(policy, constraint, index),
     outside: policy.regions ? 'policy' : 'selector',
     need,
+    cpuTrimBudget: Math.max(0, Math.floor(input.cpuTrimBudget ?? 0)),
     gpus: gpuCountOf(need),
     constraint,
     unavailable: input.unavailable,
@@ -460,7 +496,7 @@ export function decide(input: {
       if (!policy.clouds.includes(g.cloud) || !policy.capacityTypes.includes(g.capacityType)) continue;
       walkGroup(w, g);
     }
-    if (policy.capacityTypes.includes('serverless')) walkServerless(w, index.serverless, sizing.adjusted);
+    if (policy.capacityTypes.includes('serverless')) walkServerless(w, index.serverless, request);
   }
 
   for (const c of w.ranked) {
@@ -474,7 +510,7 @@ export function decide(input: {
     chosen: w.ranked[0],
     fallbacks: w.ranked.slice(1),
     rejected: w.rejected,
-    nearestMisses: w.ranked.length === 0 ? nearestMisses(w, index, sizing.adjusted) : [],
+    nearestMisses: w.ranked.length === 0 ? nearestMisses(w, index, request) : [],
   };
   return { ...decided, explanation: explainDecision(decided) };
 }

@@ -3,7 +3,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { loadPreset } from '../../policies/presets.ts';
 import { judgePolicy, resolvePolicy } from '../../policies/validate.ts';
-import { type AwsProvider, awsReach, createAwsProvider } from '../../providers/aws/provider.ts';
 import { createLocalProvider, type LocalProvider, localReach } from '../../providers/local/provider.ts';
 import type { CapacityFailureRule } from '../../providers/local/failures.ts';
 import { Controller, CONTROLLER_DEFAULTS, type ControllerConfig } from '../controller/controller.ts';
@@ -15,7 +14,7 @@ import { type LeaderElector, startLeaderElection } from '../kube/leader.ts';
 import { keepAliveKubeConfig } from '../kube/keep-alive.ts';
 import { countingKubeConfig, WriteCounter } from '../kube/write-counter.ts';
 import {
-  type AwsProviderConfig,
+  type ClosableProvider,
   type Cloud,
   type CostLedger,
   InputError,
@@ -23,6 +22,7 @@ import {
   type Policy,
   type PriceMultipliers,
   type PricingAdapter,
+  type ProviderSetup,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
@@ -51,10 +51,12 @@ export interface RuntimeOptions extends ControllerTuning {
   kubeConfig: KubeConfig;
   cloud: Cloud;
   region: string;
-  /** `local`: a simulated cloud whose nodes kwok runs; `aws`: EC2 machines (needs `aws`). */
-  provider: 'local' | 'aws';
-  /** When set, machines come from EC2 through the AWS provider, whatever `provider` says. */
-  aws?: AwsProviderConfig;
+  /**
+   * `local`: a simulated cloud whose nodes kwok runs; otherwise a cloud's
+   * provider setup (e.g. `awsProviderSetup(config)`), whose cloud and region
+   * must be `cloud` and `region`.
+   */
+  provider: 'local' | ProviderSetup;
   /**
    * Live prices for `cloud` and `region`: fetched at start and every
    * `intervalMs`, taking over from the embedded catalog once a fetch succeeds.
@@ -76,7 +78,7 @@ export interface RuntimeOptions extends ControllerTuning {
 }
 
 /** The providers the runtime can run; the local one also takes injected failures and interruptions. */
-export type RuntimeProvider = LocalProvider | AwsProvider;
+export type RuntimeProvider = LocalProvider | ClosableProvider;
 
 export interface Runtime<P extends RuntimeProvider = LocalProvider> {
   readonly provider: P;
@@ -112,21 +114,22 @@ export const builtInPolicies: PolicySource = {
  * provider, the ledger, metrics and health, and the controller behind leader
  * election. The demo and the integration tests start exactly this.
  */
-export function startRuntime(o: RuntimeOptions & { aws: AwsProviderConfig }): Promise<Runtime<AwsProvider>>;
-export function startRuntime(o: RuntimeOptions): Promise<Runtime<LocalProvider>>;
+export function startRuntime<P extends ClosableProvider>(
+  o: RuntimeOptions & { provider: ProviderSetup<P> },
+): Promise<Runtime<P>>;
+export function startRuntime(o: RuntimeOptions & { provider: 'local' }): Promise<Runtime<LocalProvider>>;
+export function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimeProvider>>;
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimeProvider>> {
-  if (o.provider === 'aws' && !o.aws) {
-    throw new InputError('the aws provider needs its configuration (the --aws-* flags)', { field: 'aws' });
-  }
-  if (o.aws && (o.cloud !== 'aws' || o.region !== o.aws.region)) {
+  const setup = o.provider === 'local' ? undefined : o.provider;
+  if (setup && (o.cloud !== setup.cloud || o.region !== setup.region)) {
     throw new InputError(
-      `the AWS provider launches in aws ${o.aws.region}, but offerings are for ${o.cloud} ${o.region}: make --cloud aws and --region match --aws-region`,
+      `the ${setup.name} provider launches in ${setup.cloud} ${setup.region}, but offerings are for ${o.cloud} ${o.region}: make --cloud ${setup.cloud} and --region match the provider's region`,
       { field: 'region' },
     );
   }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
-  const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
+  const reach = setup ? setup.reach : localReach(o.cloud, o.region);
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
   const logLeftOut = (leftOut: ReachResult['leftOut'], source: string) => {
     for (const out of leftOut) {
@@ -205,11 +208,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
 
   const pooled = keepAliveKubeConfig(o.kubeConfig);
   const installation = o.schedulerName ?? CONTROLLER_DEFAULTS.schedulerName;
-  const provider: RuntimeProvider = o.aws
-    ? createAwsProvider(o.aws, {
-        installation,
-        onWarning: (message, fields) => log.warn(fields ?? {}, `aws provider: ${message}`),
-      })
+  const provider: RuntimeProvider = setup
+    ? setup.create({ installation, onWarning: (message, fields) => log.warn(fields ?? {}, message) })
     : createLocalProvider({
         kubeConfig: pooled,
         cloud: o.cloud,

@@ -25,7 +25,7 @@ import {
 import { BERTH_PLURAL, type BerthObject, GROUP } from '../../src/model/index.ts';
 import { berthPod } from '../fixtures/berth-pod.ts';
 import { type BerthProcess, killAndRestart, sleep, spawnBerth } from './berth-process.ts';
-import { chaosSeed, Random } from './random.ts';
+import { chaosSeed, Random } from '../fixtures/random.ts';
 import type { Figures } from './verdict.ts';
 import { closeScenario, finishScenario, openScenario, report, runArgs, type Scenario } from './scenario.ts';
 import { planWorkload, submitWorkload } from './workload.ts';

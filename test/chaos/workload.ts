@@ -2,7 +2,7 @@ import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/
 import { isAlreadyExists } from '../../src/kube/api-errors.ts';
 import { berthPod } from '../fixtures/berth-pod.ts';
 import { sleep } from './berth-process.ts';
-import type { Random } from './random.ts';
+import type { Random } from '../fixtures/random.ts';
 
 /** One thing a team submits: a Job of 1-3 pods or a bare pod, running 5-20 s, at a moment in the burst. */
 export interface WorkItem {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import type { AwsProvider } from '../../providers/aws/provider.ts';
+import { awsProviderSetup } from '../../providers/aws/setup.ts';
 import {
   type AwsSimulation,
   EMULATOR_CREDENTIALS,
@@ -45,9 +46,8 @@ async function startBerthOnAws(): Promise<Runtime<AwsProvider>> {
   await ensureCrds();
   const runtime = await startRuntime({
     kubeConfig: kubeConfig(),
-    provider: 'aws',
     // The controller talks to EC2 through the fault proxy; the test reads moto directly.
-    aws: { ...sim.config, endpoint: proxy.endpoint },
+    provider: awsProviderSetup({ ...sim.config, endpoint: proxy.endpoint }),
     livePrices: {
       adapter: createAwsPricingAdapter({
         region: REGION,

@@ -19,7 +19,7 @@ export function ensureCrds(): Promise<unknown> {
 }
 
 /** The real runtime `berth run` starts, in this process, with quiet logs. */
-export async function startBerth(over: Partial<RuntimeOptions> = {}): Promise<Runtime> {
+export async function startBerth(over: Partial<Omit<RuntimeOptions, 'provider'>> = {}): Promise<Runtime> {
   await ensureCrds();
   return startRuntime({
     kubeConfig: kubeConfig(),

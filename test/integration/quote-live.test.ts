@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveAwsOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
+import { liveOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
 import { PlacementEngine } from '../../src/placement/engine.ts';
 import { localReach } from '../../providers/local/provider.ts';
 import { type AwsPriceEmulators, ec2Product, startAwsPriceEmulators } from './price-list-server.ts';
@@ -30,10 +30,10 @@ describe('quote with live AWS prices', () => {
   });
 
   it('prices the region from the live APIs and says so on the chosen offering', async () => {
-    const live = await liveAwsOfferings({
+    const live = await liveOfferings({
+      cloud: 'aws',
       region: REGION,
-      pricingEndpoint: aws.prices.endpoint,
-      ec2Endpoint: aws.moto.endpoint,
+      flags: { pricingEndpoint: aws.prices.endpoint, awsEndpoint: aws.moto.endpoint },
     });
     expect(live.some((o) => o.instanceType === 'm5.large' && o.capacityType === 'on-demand')).toBe(true);
     const reach = localReach('aws', REGION);
@@ -50,10 +50,10 @@ describe('quote with live AWS prices', () => {
   it('falls back to the embedded catalog, with a warning, when the live APIs fail', async () => {
     aws.prices.failWith({ status: 403, type: 'AccessDeniedException', message: 'not allowed' });
     const warnings: string[] = [];
-    const live = await liveAwsOfferings({
+    const live = await liveOfferings({
+      cloud: 'aws',
       region: REGION,
-      pricingEndpoint: aws.prices.endpoint,
-      ec2Endpoint: aws.moto.endpoint,
+      flags: { pricingEndpoint: aws.prices.endpoint, awsEndpoint: aws.moto.endpoint },
       warn: (m) => warnings.push(m),
     });
     aws.prices.failWith(undefined);

@@ -14,11 +14,13 @@ import { importGraph, repoPath, repoRoot } from './import-graph.ts';
 
 const read = (path: string) => readFileSync(new URL(path, repoRoot), 'utf8');
 
-/** The sandbox: the local control plane, the AWS stand-ins, and the commands that drive them. */
+/** The sandbox: the local control plane, each cloud's stand-ins, and the commands that drive them. */
 const SANDBOX = [
   /^src\/local-cluster\//,
+  /^providers\/sandbox\//,
   /^providers\/aws\/(registrar|simulation|moto-server)\.ts$/,
-  /^src\/cli\/(demo|cluster)\.ts$/,
+  /^providers\/gcp\/(registrar|simulation|compute-server|billing-server)\.ts$/,
+  /^src\/cli\/(demo|demo-clouds|cluster)\.ts$/,
 ];
 const isSandbox = (file: string) => SANDBOX.some((re) => re.test(file));
 

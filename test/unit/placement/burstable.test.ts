@@ -97,7 +97,7 @@ describe('burstable machines in a decision', () => {
     for (const c of [d.chosen!, ...d.fallbacks]) {
       expect(c.offering.instanceType).not.toMatch(/^t2\./);
       if (c.offering.burstable) {
-        const credits = burstCharge(c.offering, d.sizing.need.cpu ?? 0, loadPreset('ci-burst'));
+        const credits = burstCharge(c.offering, d.sizing.minimum.cpu ?? 0, loadPreset('ci-burst'));
         expect(c.cpuCreditPricePerHour).toBe(credits);
         expect(c.pricePerHour).toBeGreaterThan(c.offering.pricePerHour + (credits as number));
       }
@@ -105,10 +105,11 @@ describe('burstable machines in a decision', () => {
     expect(d.rejected.burstable).toBeGreaterThan(0);
   });
 
-  it('under ci-burst, a 250m pod (raised to 500m) pays for its credits instead of landing on a t2.small', () => {
+  it('under ci-burst, a 250m pod pays for the credits of its request (not the 500m minimum) instead of landing on a t2.small', () => {
     const d = decideFor(podAsking('250m', '256Mi'), 'ci-burst', aws());
-    const need = d.sizing.need.cpu ?? 0;
-    expect(need).toBe(500);
+    expect(d.sizing.need.cpu).toBe(500);
+    const need = d.sizing.minimum.cpu ?? 0;
+    expect(need).toBe(250);
     expect(d.chosen).toBeDefined();
     for (const c of [d.chosen!, ...d.fallbacks]) {
       expect(c.offering.instanceType).not.toBe('t2.small');

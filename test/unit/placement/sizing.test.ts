@@ -7,7 +7,15 @@ import { policy as basePolicy } from './solver-fixtures.ts';
 
 function policy(rightSizing: Partial<Policy['rightSizing']> = {}): Policy {
   return basePolicy({
-    rightSizing: { mode: 'request', headroomPercent: 0, min: {}, max: {}, ...rightSizing },
+    rightSizing: {
+      mode: 'request',
+      headroomPercent: 0,
+      min: {},
+      max: {},
+      upsizeForHeadroom: false,
+      maxCpuTrimPercent: 0,
+      ...rightSizing,
+    },
   });
 }
 

@@ -60,13 +60,20 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
     isolation: 'dedicated',
     rootVolume: { min: 20 * GiB, max: 1024 * GiB },
     burstable: true,
-    rightSizing: { mode: 'request', headroomPercent: 0, min: {}, max: {} },
+    rightSizing: {
+      mode: 'request',
+      headroomPercent: 0,
+      min: {},
+      max: {},
+      upsizeForHeadroom: false,
+      maxCpuTrimPercent: 0,
+    },
     ...overrides,
   };
 }
 
 export function sizing(need: Resources, adjusted: Resources = need): Sizing {
-  return { podRequest: adjusted, adjusted, need, daemonSets: {} };
+  return { podRequest: adjusted, adjusted, need, minimum: need, admitted: adjusted, daemonSets: {} };
 }
 
 export const pod = { namespace: 'default', name: 'p' };

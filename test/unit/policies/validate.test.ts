@@ -25,7 +25,14 @@ describe('resolvePolicy', () => {
       isolation: 'dedicated',
       rootVolume: { min: 20 * GiB, max: 1024 * GiB },
       burstable: true,
-      rightSizing: { mode: 'request', headroomPercent: 0, min: {}, max: {} },
+      rightSizing: {
+        mode: 'request',
+        headroomPercent: 0,
+        min: {},
+        max: {},
+        upsizeForHeadroom: false,
+        maxCpuTrimPercent: 0,
+      },
     });
   });
   it('keeps what the spec says, in canonical units and lower case', () => {
@@ -37,7 +44,14 @@ describe('resolvePolicy', () => {
       gpuModels: ['A100'],
       maxPricePerHour: 3,
       spot: { riskWeight: 2 },
-      rightSizing: { mode: 'request', headroomPercent: 15, min: { cpu: '250m' }, max: { memory: '4Gi' } },
+      rightSizing: {
+        mode: 'request',
+        headroomPercent: 15,
+        min: { cpu: '250m' },
+        max: { memory: '4Gi' },
+        upsizeForHeadroom: true,
+        shapeFit: { maxCpuTrimPercent: 3 },
+      },
     });
     expect(p.clouds).toEqual(['gcp']);
     expect(p.regions).toEqual(['us-central1']);
@@ -54,6 +68,8 @@ describe('resolvePolicy', () => {
       headroomPercent: 15,
       min: { cpu: 250 },
       max: { memory: 4 * GiB },
+      upsizeForHeadroom: true,
+      maxCpuTrimPercent: 3,
     });
   });
   it('rejects rightSizing.mode vpa, which berth does not read yet, naming the field', () => {
