@@ -1,20 +1,20 @@
 /**
  * What berth spends on a week of work, side by side with what the same pods
  * cost run the other ways: berth restricted to on-demand, the static node
- * pool sized for the peak (src/cost/static-pool.ts, the chargeback report's
+ * pools sized for the peak (src/cost/baseline.ts, the chargeback report's
  * baseline), and packing onto shared nodes per tenant and all together.
  * Run with `npm run bench:cost` (BERTH_COST_SEED=<n> picks another trace).
  */
 import { loadPreset } from '../../../policies/presets.ts';
 import { localReach } from '../../../providers/local/provider.ts';
 import { formatTable } from '../../../src/cli/output.ts';
-import { cheapestStaticPool, peakDemand, type PoolMachine } from '../../../src/cost/static-pool.ts';
+import { staticPoolBaseline } from '../../../src/cost/baseline.ts';
 import { MiB, type Offering, type Policy } from '../../../src/model/index.ts';
 import { PlacementEngine } from '../../../src/placement/engine.ts';
 import { nodeAllocatable } from '../../../src/placement/node-reserved.ts';
 import { offeringsFor } from '../../../src/runtime/offerings.ts';
-import { bestPacking, type PackResult } from './packing.ts';
-import { type Placement, replayBerth } from './replay.ts';
+import { bestPacking, type PackResult, type PoolMachine, peakRequests } from './packing.ts';
+import { asInterval, type Placement, replayBerth } from './replay.ts';
 import { DEFAULT_TRACE, generateTrace, type TracePod } from './trace.ts';
 
 const SEED = Number(process.env.BERTH_COST_SEED ?? 20261130);
@@ -93,19 +93,15 @@ function packed(capacityType: 'spot' | 'on-demand', perTenant: boolean) {
   };
 }
 
-// The static pool: general nodes for the peak of the non-GPU pods, GPU machines for the peak of GPU jobs.
-const peak = peakDemand(shared.map((p) => ({ ...p, end: p.start + p.duration })));
-const pool = cheapestStaticPool(peak, WEEK_HOURS, poolMachines('on-demand'));
-const gpuPeak = peakDemand(
-  trace
-    .filter((p) => p.gpus > 0)
-    .map((p) => ({ start: p.start, end: p.start + p.duration, cpu: 1, memoryMiB: 1 })),
-).cpu;
-const gpuJob = trace.find((p) => p.gpus > 0);
-const gpuOnDemand = gpuJob
-  ? replayBerth([gpuJob], engine, (p) => onDemandOnly(policyOf(p)), 0).placements[0]
-  : undefined;
-const staticCost = (pool?.cost ?? 0) + gpuPeak * (gpuOnDemand?.pricePerHour ?? 0) * WEEK_HOURS;
+// The static pools, as the chargeback report defines them (src/cost/baseline.ts), over the week berth ran.
+const WEEK_START = Date.UTC(2026, 10, 23); // a Monday: the trace's day 0
+const baseline = staticPoolBaseline(
+  berth.placements.map((pl) => asInterval(pl, WEEK_START, BOOT_S)),
+  { start: WEEK_START, end: WEEK_START + WEEK_HOURS * 3_600_000 },
+);
+const staticCost = baseline?.cost ?? Number.NaN;
+const pools = baseline?.pools ?? [];
+const peak = peakRequests(shared);
 
 const packAllSpot = packed('spot', false);
 const packTenantSpot = packed('spot', true);
@@ -123,11 +119,11 @@ row(
   '',
 );
 row(
-  'static pool for the peak (on-demand, 24x7)',
+  'static pools for the peak (on-demand, 24x7)',
   staticCost,
   '-',
-  `${pool?.nodes ?? 0}+${gpuPeak}`,
-  `${pool?.nodes}x ${pool?.instanceType} + ${gpuPeak}x ${gpuOnDemand?.instanceType} (GPU)`,
+  pools.map((p) => p.nodes).join('+'),
+  pools.map((p) => `${p.nodes}x ${p.instanceType} (${p.kind})`).join(' + '),
 );
 row(
   'packed per tenant, spot',

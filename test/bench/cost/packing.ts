@@ -7,8 +7,34 @@
  * Billed per second with the cloud's minimum, like berth's machines.
  */
 import { chargedSeconds } from '../../../src/cost/cost-model.ts';
-import type { PoolMachine } from '../../../src/cost/static-pool.ts';
 import type { TracePod } from './trace.ts';
+
+/** A machine type pods could share: its price and what its node gives pods (millicores, MiB). */
+export interface PoolMachine {
+  instanceType: string;
+  pricePerHour: number;
+  cpu: number;
+  memoryMiB: number;
+}
+
+/** The peak concurrent requests of `pods` (millicores, MiB), each resource at its own peak. */
+export function peakRequests(pods: readonly TracePod[]): { cpu: number; memoryMiB: number } {
+  const events = pods.flatMap((p) => [
+    [p.start, p.cpu, p.memoryMiB] as const,
+    [p.start + p.duration, -p.cpu, -p.memoryMiB] as const,
+  ]);
+  // Ends before starts at the same moment: a pod leaving and one arriving don't overlap.
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const now = { cpu: 0, memoryMiB: 0 };
+  const peak = { cpu: 0, memoryMiB: 0 };
+  for (const [, cpu, memoryMiB] of events) {
+    now.cpu += cpu;
+    now.memoryMiB += memoryMiB;
+    peak.cpu = Math.max(peak.cpu, now.cpu);
+    peak.memoryMiB = Math.max(peak.memoryMiB, now.memoryMiB);
+  }
+  return peak;
+}
 
 /** Pods a shared node runs at most (Kubernetes' default maxPods). */
 const MAX_PODS = 110;

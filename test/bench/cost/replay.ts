@@ -5,7 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { chargedSeconds } from '../../../src/cost/cost-model.ts';
-import type { Candidate, Decision, Policy } from '../../../src/model/index.ts';
+import type { Candidate, CostInterval, Decision, Policy } from '../../../src/model/index.ts';
 import { BURSTABLE_BASELINES } from '../../../src/placement/burstable.ts';
 import type { PlacementEngine } from '../../../src/placement/engine.ts';
 import type { TracePod } from './trace.ts';
@@ -24,6 +24,9 @@ export interface Placement {
   paidMemoryMiB: number;
   billedSeconds: number;
   cost: number;
+  /** The machine's size and its on-demand twin's price, as the ledger records them. */
+  machine?: { cpu: number; memoryMiB: number; gpus?: number };
+  onDemandPricePerHour?: number;
 }
 
 export interface Replay {
@@ -51,6 +54,31 @@ function paidCpu(c: Candidate, pod: TracePod): number {
     ? BURSTABLE_BASELINES[c.offering.instanceType]?.baselineCpu
     : undefined;
   return baseline === undefined ? c.offering.cpu : Math.max(baseline, pod.cpu - (c.cpuTrim ?? 0));
+}
+
+function placedTwin(engine: PlacementEngine, c: Candidate): { onDemandPricePerHour?: number } {
+  const twin = engine.placed(c.offering, c.pricePerHour).onDemandPricePerHour;
+  return twin === undefined ? {} : { onDemandPricePerHour: twin };
+}
+
+/** The ledger's record of a placement, as if the week started at `epochMs`. */
+export function asInterval(p: Placement, epochMs: number, bootS: number): CostInterval {
+  const at = (s: number) => new Date(epochMs + s * 1000).toISOString();
+  return {
+    berth: `${p.pod.tenant}/${p.pod.id}`,
+    pod: { namespace: p.pod.tenant, name: p.pod.id, uid: p.pod.id },
+    labels: {},
+    offeringId: p.instanceType,
+    cloud: 'aws',
+    region: 'us-east-1',
+    instanceType: p.instanceType,
+    capacityType: p.capacityType as CostInterval['capacityType'],
+    pricePerHour: p.pricePerHour,
+    ...(p.onDemandPricePerHour !== undefined ? { onDemandPricePerHour: p.onDemandPricePerHour } : {}),
+    start: at(p.pod.start),
+    end: at(p.pod.start + bootS + p.pod.duration),
+    ...(p.machine ? { machine: p.machine } : {}),
+  };
 }
 
 /** Equal pods under one policy get equal decisions (the engine is pure), so each shape is decided once. */
@@ -86,6 +114,16 @@ export function replayBerth(
       paidMemoryMiB: c.serverlessShape?.memoryMiB ?? c.offering.memoryMiB,
       billedSeconds: billed,
       cost: (c.pricePerHour * billed) / 3600,
+      ...(c.serverlessShape
+        ? {}
+        : {
+            machine: {
+              cpu: c.offering.cpu,
+              memoryMiB: c.offering.memoryMiB,
+              gpus: c.offering.gpu?.count ?? 0,
+            },
+          }),
+      ...placedTwin(engine, c),
     });
   }
   return out;
