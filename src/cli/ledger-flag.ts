@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type LedgerLocation, parseLedgerLocation } from '../cost/open-ledger.ts';
+import { type LedgerLocation, parseLedgerLocation } from '../cost/ledger-location.ts';
 
 export interface LedgerFlags {
   ledger?: string;

@@ -244,7 +244,10 @@ export function register(program: Command): void {
     const setup = await machines?.setup();
     const adapter = await liveKit?.pricing({ region, flags, multipliers });
     if (flags.installCrds) await installCrds(kc);
-    const { openLedger, describeLedger } = await import('../cost/open-ledger.ts');
+    const [{ openLedger }, { describeLedger }] = await Promise.all([
+      import('../cost/open-ledger.ts'),
+      import('../cost/ledger-location.ts'),
+    ]);
     const ledger = await openLedger(ledgerAt);
     const runtime = await startRuntime({
       ledger,

@@ -1,46 +1,9 @@
-import { InputError, type CostLedger } from '../model/index.ts';
+import { type CostLedger, InputError } from '../model/index.ts';
+import { describeLedger, type LedgerLocation } from './ledger-location.ts';
 import { createMemoryLedger } from './memory-ledger.ts';
 import { openPostgresDriver, type PostgresOptions } from './postgres-driver.ts';
 import { createSqlLedger } from './sql-ledger.ts';
 import { openSqliteDriver } from './sqlite-driver.ts';
-
-/** Where the ledger lives, as `--ledger` names it. */
-export type LedgerLocation =
-  | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string };
-
-/**
- * `postgres://…` or `postgresql://…`: PostgreSQL; `sqlite:PATH` or a plain
- * path: a SQLite file; `memory:`: nothing kept past the process.
- */
-export function parseLedgerLocation(value: string, field = '--ledger'): LedgerLocation {
-  const v = value.trim();
-  if (v === '') throw new InputError('expected a file path, sqlite:PATH, postgres://… or memory:', { field });
-  if (v === 'memory:') return { kind: 'memory' };
-  if (/^postgres(ql)?:\/\//i.test(v)) return { kind: 'postgres', url: v };
-  if (/^sqlite:/i.test(v)) {
-    const path = v.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new InputError('sqlite: needs a file path, e.g. sqlite:./ledger.db', { field });
-    return { kind: 'sqlite', path };
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
-    throw new InputError(
-      `unsupported ledger URL "${v.split('://')[0]}://": use postgres://, sqlite: or a path`,
-      {
-        field,
-      },
-    );
-  }
-  return { kind: 'sqlite', path: v };
-}
-
-/** Where a location points, with any password hidden, for logs. */
-export function describeLedger(l: LedgerLocation): string {
-  if (l.kind === 'memory') return 'memory';
-  if (l.kind === 'sqlite') return `sqlite:${l.path}`;
-  return l.url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
 
 /** Opens (and migrates) the ledger a location names. */
 export async function openLedger(l: LedgerLocation, o: PostgresOptions = {}): Promise<CostLedger> {

@@ -32,8 +32,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export function openPostgresDriver(url: string, o: PostgresOptions = {}): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
-  // An idle client whose server went away reports here; without a listener it would end the process.
+  // A client whose server goes away emits 'error' (idle in the pool, or checked out between two
+  // queries); unheard, that would end the process. The statement that needed it fails and is retried.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const retryForMs = o.retryForMs ?? 60_000;
   const retrying = async <T>(fn: () => Promise<T>): Promise<T> => {
     const deadline = Date.now() + retryForMs;
