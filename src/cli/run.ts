@@ -1,9 +1,11 @@
 import { type Command, Option } from 'commander';
-import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
+import { CLOUDS, type Cloud, FAILURE_POLICIES, InputError } from '../model/index.ts';
 import { preflight } from '../kube/preflight.ts';
 import { addAwsFlags, type AwsFlags, awsConfigFromFlags } from './aws-flags.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
+import { webhookFromFlags } from './webhook-flags.ts';
+import { parseAddress } from './address-flag.ts';
 
 interface RunFlags extends AwsFlags {
   livePrices: boolean;
@@ -24,6 +26,11 @@ interface RunFlags extends AwsFlags {
   leaseName: string;
   installCrds: boolean;
   priceMultipliers?: string;
+  webhookAddress?: string;
+  webhookUrl?: string;
+  webhookService?: string;
+  webhookFailurePolicy: string;
+  webhookCertDir?: string;
 }
 
 /** A flag with a value, also read from its environment variable (commander shows it in --help). */
@@ -166,6 +173,42 @@ export function register(program: Command): void {
         '43200',
       ),
     )
+    .addOption(
+      flag(
+        '--webhook-address <host:port>',
+        'serve the admission webhook (opt-in by the berth.dev/enabled label) over TLS here; off unless set',
+        'BERTH_WEBHOOK_ADDRESS',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-url <url>',
+        'how the API server reaches the webhook (default: https://<webhook address>)',
+        'BERTH_WEBHOOK_URL',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-service <namespace/name:port>',
+        'reach the webhook through this Service instead of a URL (in the cluster)',
+        'BERTH_WEBHOOK_SERVICE',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-failure-policy <policy>',
+        'when berth does not answer: Ignore admits the pod unchanged (the default scheduler runs it), Fail refuses it',
+        'BERTH_WEBHOOK_FAILURE_POLICY',
+        'Ignore',
+      ).choices([...FAILURE_POLICIES]),
+    )
+    .addOption(
+      flag(
+        '--webhook-cert-dir <dir>',
+        'serve tls.crt and tls.key from here (cert-manager) and leave the webhook configuration to the installer; default: make a certificate at start and keep the configuration current',
+        'BERTH_WEBHOOK_CERT_DIR',
+      ),
+    )
     .addHelpText(
       'after',
       [
@@ -215,6 +258,7 @@ export function register(program: Command): void {
       unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
     };
     const refreshMs = seconds(flags.priceRefresh, '--price-refresh');
+    const webhook = webhookFromFlags(flags);
     // The informers and the elector retry forever by design; a person's mistake must not wait on them.
     await preflight({
       kubeConfig: kc,
@@ -253,6 +297,7 @@ export function register(program: Command): void {
       ...timing,
       leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
       http: { host, port },
+      ...(webhook ? { webhook } : {}),
     });
     runtime.log.info(
       { metrics: `http://${runtime.httpAddress ?? `${host}:${port}`}/metrics` },
@@ -265,15 +310,6 @@ export function register(program: Command): void {
     });
     await runtime.stop();
   });
-}
-
-function parseAddress(value: string): [string, number] {
-  const i = value.lastIndexOf(':');
-  const port = Number(value.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`expected host:port, got "${value}"`, { field: '--metrics-address' });
-  }
-  return [value.slice(0, i) || '127.0.0.1', port];
 }
 
 function positive(value: string, field: string): number {

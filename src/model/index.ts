@@ -17,3 +17,4 @@ export * from './on-offer.ts';
 export * from './resource-names.ts';
 export * from './reach.ts';
 export * from './aws-errors.ts';
+export * from './admission.ts';

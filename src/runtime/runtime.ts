@@ -28,6 +28,7 @@ import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
 import { startHttpServer } from '../server/http.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
+import { type Admission, startAdmission, type WebhookOptions } from './admission.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 /** The controller's tuning passes through as it is (see ControllerConfig for each). */
@@ -63,6 +64,8 @@ export interface RuntimeOptions extends ControllerTuning {
   /** Lease to compete for; `false` acts at once (single replica, tests). */
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
+  /** Serve the admission webhook (opt-in by label, decided at creation); off when absent. */
+  webhook?: WebhookOptions | false;
   ledger?: CostLedger;
   /** Price multipliers (negotiated discounts) for the embedded catalog; pass the same to a live adapter. */
   multipliers?: PriceMultipliers;
@@ -82,6 +85,8 @@ export interface Runtime<P extends RuntimeProvider = LocalProvider> {
   readonly log: Logger;
   /** Where /metrics, /healthz and /readyz are served (`host:port`; the real port when 0 was asked for). */
   readonly httpAddress?: string;
+  /** Where the admission webhook is served (`host:port`), when it is. */
+  readonly webhookAddress?: string;
   /** The acting controller, while this replica leads. */
   controller(): Controller | undefined;
   /** Resolves once this replica leads and its controller has synced. */
@@ -178,6 +183,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
           }
           offerings = next;
           current?.replaceOfferings(next);
+          admission?.replaceOfferings(next);
           reportCatalogAge();
           log.info({ source, offerings: next.length }, 'prices in use');
         },
@@ -263,6 +269,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const own = new AbortController();
   let elector: LeaderElector | undefined;
   let server: Server | undefined;
+  let admission: Admission | undefined;
   /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
   const shutdown = async () => {
     clearInterval(ageTimer);
@@ -271,6 +278,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     if (elector) await elector.release();
     await current?.stop();
     await provider.close();
+    await admission?.stop();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   };
   // The address first: taken, it fails the start before anything watches or buys.
@@ -279,6 +287,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
       server = await startHttpServer(o.http, metrics.registry, {
         healthy: () => true,
         ready: () => (current ? current.ready : elector !== undefined),
+      });
+    } catch (err) {
+      await shutdown();
+      throw err;
+    }
+  }
+  if (o.webhook) {
+    try {
+      admission = await startAdmission({
+        kubeConfig: controllerKubeConfig,
+        log,
+        metrics,
+        schedulerName: installation,
+        defaultPolicy: o.defaultPolicy ?? CONTROLLER_DEFAULTS.defaultPolicy,
+        policies: builtInPolicies,
+        offerings,
+        cannotHost: reach.cannotHost,
+        routes: {},
+        webhook: o.webhook,
       });
     } catch (err) {
       await shutdown();
@@ -312,6 +339,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     metrics,
     log,
     ...(bound && typeof bound === 'object' ? { httpAddress: `${bound.address}:${bound.port}` } : {}),
+    ...(admission ? { webhookAddress: admission.address } : {}),
     controller: () => current,
     leading: () => leadingPromise,
     stop: shutdown,

@@ -55,6 +55,15 @@ const CALLS: Record<string, Permission[]> = {
   'src/kube/berths.ts: patchNamespacedCustomObject': ['berth.dev/berths patch'],
   'src/kube/berths.ts: patchNamespacedCustomObjectStatus': ['berth.dev/berths/status patch'],
   'src/kube/berths.ts: deleteNamespacedCustomObject': ['berth.dev/berths delete'],
+  'src/kube/webhook-configuration.ts: readMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations get',
+  ],
+  'src/kube/webhook-configuration.ts: createMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations create',
+  ],
+  'src/kube/webhook-configuration.ts: patchMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations patch',
+  ],
   'src/kube/leader.ts: readNamespacedLease': ['coordination.k8s.io/leases get'],
   'src/kube/leader.ts: createNamespacedLease': ['coordination.k8s.io/leases create'],
   'src/kube/leader.ts: replaceNamespacedLease': ['coordination.k8s.io/leases update'],
