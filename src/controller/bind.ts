@@ -1,7 +1,8 @@
 /** Binding the pod to its Ready node, and recording that it is bound. */
 import type { V1Pod } from '@kubernetes/client-node';
-import { type BerthObject, LABEL_POD_UID } from '../model/index.ts';
+import { type BerthObject, LABEL_POD_UID, type PlacedOffering } from '../model/index.ts';
 import { nodeNameFor } from './claim.ts';
+import { isPlatformPod } from './platform-pod.ts';
 import { attemptOf, now, type StepContext } from './step-context.ts';
 
 /**
@@ -21,6 +22,12 @@ export function readyNode(ctx: StepContext, berth: BerthObject): string | undefi
   return ready && !node?.spec?.unschedulable ? node?.metadata?.name : undefined;
 }
 
+/** What was placed, at what price and why: the body of a Placed event. */
+function placedNote(berth: BerthObject, o: PlacedOffering): string {
+  const source = `${o.source.kind}${o.source.estimated ? ', estimated' : ''}`;
+  return `${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${source}). ${berth.spec.explanation}`;
+}
+
 export async function bind(
   ctx: StepContext,
   pod: V1Pod,
@@ -30,12 +37,7 @@ export async function bind(
   const meta = pod.metadata!;
   await ctx.writer.bind({ namespace: meta.namespace!, name: meta.name!, uid: meta.uid! }, nodeName);
   const o = berth.spec.offering!;
-  await ctx.writer.event(
-    pod,
-    'Normal',
-    'Placed',
-    `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}). ${berth.spec.explanation}`,
-  );
+  await ctx.writer.event(pod, 'Normal', 'Placed', `bound to ${nodeName}: ${placedNote(berth, o)}`);
   // One line per placement at the default level: what an operator greps for.
   ctx.log.info(
     {
@@ -56,6 +58,12 @@ export async function recordBound(
   nodeName: string,
 ): Promise<void> {
   const key = `${berth.metadata.namespace}/${berth.metadata.name}`;
+  const o = berth.spec.offering;
+  if (o && isPlatformPod(pod, ctx.options.owner)) {
+    // The platform's scheduler placed it: say so, as a bind by berth would.
+    const note = `running on ${nodeName} (${pod.spec?.schedulerName}): ${placedNote(berth, o)}`;
+    await ctx.writer.event(pod, 'Normal', 'Placed', note);
+  }
   const launch = ctx.launches.get(key);
   const node = ctx.view.node(nodeName);
   const providerId = node?.spec?.providerID ?? launch?.instance?.providerId;

@@ -23,6 +23,7 @@ import {
   watchBerthPods,
   watchBerths,
   watchDaemonSets,
+  watchPlatformPods,
   watchPolicies,
 } from '../kube/watches.ts';
 import {
@@ -58,6 +59,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private watches:
     | {
         pods: ResourceWatch<V1Pod>;
+        platformPods: ResourceWatch<V1Pod>;
         berths: BerthWatch;
         nodes: ResourceWatch<V1Node>;
         policies: ResourceWatch<PolicyObject>;
@@ -80,6 +82,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     const options = { logger: this.log };
     this.watches = {
       pods: watchBerthPods(this.kc, this.schedulerName, handlers.pods, options),
+      platformPods: watchPlatformPods(this.kc, this.schedulerName, handlers.pods, options),
       berths: watchBerths(this.kc, this.schedulerName, handlers.berths, options),
       nodes: watchBerthNodes(this.kc, this.schedulerName, handlers.nodes, options),
       policies: watchPolicies(this.kc, handlers.policies, options),
@@ -99,7 +102,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
 
   // ClusterView: caches only.
   pod(namespace: string, name: string): V1Pod | undefined {
-    return this.w.pods.get(namespace, name);
+    return this.w.pods.get(namespace, name) ?? this.w.platformPods.get(namespace, name);
   }
   berth(namespace: string, name: string): BerthObject | undefined {
     const key = `${namespace}/${name}`;
@@ -123,7 +126,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.nodes.get(undefined, name);
   }
   pods(): V1Pod[] {
-    return this.w.pods.list();
+    return [...this.w.pods.list(), ...this.w.platformPods.list()];
   }
   async readPod(namespace: string, name: string): Promise<V1Pod | undefined> {
     try {

@@ -28,15 +28,21 @@ export interface Observed {
   berth?: BerthObject;
   /** The Ready node of the Berth's current attempt, if there is one. */
   readyNode?: string;
+  /**
+   * The pod was sent to a serverless platform's own scheduler at creation:
+   * berth records its Berth and cost, but never launches or binds for it.
+   */
+  platform?: boolean;
 }
 
 export function isTerminal(pod: V1Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
-export function nextStep({ pod, berth, readyNode }: Observed): Step {
+export function nextStep({ pod, berth, readyNode, platform = false }: Observed): Step {
   if (!berth) {
-    if (!pod || pod.metadata?.deletionTimestamp || isTerminal(pod) || pod.spec?.nodeName)
+    // A platform may run the pod before berth sees it; it still gets its Berth.
+    if (!pod || pod.metadata?.deletionTimestamp || isTerminal(pod) || (pod.spec?.nodeName && !platform))
       return { kind: 'nothing' };
     return { kind: 'decide' };
   }
@@ -62,7 +68,7 @@ export function nextStep({ pod, berth, readyNode }: Observed): Step {
     return phase === 'Bound' ? { kind: 'nothing' } : { kind: 'record-bound', nodeName: boundTo };
   }
   // Bound is only recorded after the binding succeeded: an unbound pod here is a cache that lags.
-  if (phase === 'Bound') return { kind: 'nothing' };
+  if (phase === 'Bound' || platform) return { kind: 'nothing' };
   if (readyNode) return { kind: 'bind', nodeName: readyNode };
   return { kind: 'launch' };
 }

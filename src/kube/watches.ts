@@ -20,6 +20,7 @@ import {
   type BerthObject,
   GROUP,
   LABEL_CLUSTER,
+  LABEL_PLATFORM,
   LABEL_POD_UID,
   type PlacementPolicyObject,
   POLICY_PLURAL,
@@ -58,6 +59,29 @@ export function watchBerthPods(
     name: 'pods',
     model: 'V1Pod',
   });
+}
+
+/**
+ * Pods this installation's webhook sent to a serverless platform's own
+ * scheduler (they carry its label and another scheduler name): berth keeps
+ * their Berth and cost, the platform runs them.
+ */
+export function watchPlatformPods(
+  kc: KubeConfig,
+  schedulerName: string,
+  handlers: ResourceHandlers<V1Pod>,
+  options: Options = {},
+): ResourceWatch<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const labelSelector = `${LABEL_PLATFORM},${installationSelector(schedulerName)}`;
+  const fieldSelector = `spec.schedulerName!=${schedulerName}`;
+  return watchResources(
+    kc,
+    '/api/v1/pods',
+    () => core.listPodForAllNamespaces({ labelSelector, fieldSelector }),
+    handlers,
+    { ...options, labelSelector, fieldSelector, name: 'platform-pods', model: 'V1Pod' },
+  );
 }
 
 /** Nodes this installation launched (they carry the pod-uid label and its own). */

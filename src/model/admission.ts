@@ -7,6 +7,13 @@
 export const LABEL_ENABLED = 'berth.dev/enabled';
 /** What the webhook decided at creation, as JSON (see AdmissionDecision). */
 export const ANNOTATION_DECISION = 'berth.dev/decision';
+/**
+ * On a pod the webhook sent to a serverless platform's own scheduler: which
+ * platform (a Fargate profile selects it). With the installation's
+ * berth.dev/cluster label, how the controller finds the pods it keeps the
+ * Berth and cost of but does not schedule.
+ */
+export const LABEL_PLATFORM = 'berth.dev/platform';
 /** The path the webhook is served on. */
 export const WEBHOOK_PATH = '/mutate-pods';
 

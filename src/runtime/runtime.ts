@@ -23,12 +23,14 @@ import {
   type Policy,
   type PriceMultipliers,
   type PricingAdapter,
+  type Reach,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
 import { startHttpServer } from '../server/http.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
 import { type Admission, startAdmission, type WebhookOptions } from './admission.ts';
+import { serverlessRoutes } from '../admission/serverless-routes.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 /** The controller's tuning passes through as it is (see ControllerConfig for each). */
@@ -64,6 +66,11 @@ export interface RuntimeOptions extends ControllerTuning {
   /** Lease to compete for; `false` acts at once (single replica, tests). */
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
+  /**
+   * The serverless platforms configured for this installation (default: every
+   * one the provider can reach); the others' offerings are out of reach.
+   */
+  serverless?: readonly string[];
   /** Serve the admission webhook (opt-in by label, decided at creation); off when absent. */
   webhook?: WebhookOptions | false;
   ledger?: CostLedger;
@@ -92,6 +99,13 @@ export interface Runtime<P extends RuntimeProvider = LocalProvider> {
   /** Resolves once this replica leads and its controller has synced. */
   leading(): Promise<Controller>;
   stop(): Promise<void>;
+}
+
+/** The reach with only the serverless platforms configured (all it has when `configured` is absent). */
+function onlyServerless(reach: Reach, configured: readonly string[] | undefined): Reach {
+  return configured
+    ? { ...reach, serverless: reach.serverless.filter((p) => configured.includes(p)) }
+    : reach;
 }
 
 /** The presets and the cluster's PlacementPolicies, as the controller asks for them. */
@@ -126,7 +140,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
-  const reach = o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region);
+  const reach = onlyServerless(o.aws ? awsReach(o.aws) : localReach(o.cloud, o.region), o.serverless);
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
   const logLeftOut = (leftOut: ReachResult['leftOut'], source: string) => {
     for (const out of leftOut) {
@@ -223,6 +237,14 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
         onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
       });
+  if ('ensureFargateProfile' in provider) {
+    try {
+      await provider.ensureFargateProfile();
+    } catch (err) {
+      await provider.close();
+      throw err;
+    }
+  }
   const ledger = o.ledger ?? createMemoryLedger();
   let resolveLeading: (c: Controller) => void = () => {};
   const leadingPromise = new Promise<Controller>((resolve) => {
@@ -304,7 +326,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         policies: builtInPolicies,
         offerings,
         cannotHost: reach.cannotHost,
-        routes: {},
+        routes: serverlessRoutes(installation, reach.serverless),
         webhook: o.webhook,
       });
     } catch (err) {
