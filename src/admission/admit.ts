@@ -70,6 +70,7 @@ export function decisionRecord(d: Decision, route: Route): AdmissionDecision {
     via: route.via,
     policy: d.policyName,
     why: d.explanation,
+    ...(route.nodeSelector ? { addedNodeSelector: Object.keys(route.nodeSelector) } : {}),
   };
 }
 

@@ -41,9 +41,10 @@ export function isTerminal(pod: V1Pod): boolean {
 
 export function nextStep({ pod, berth, readyNode, platform = false }: Observed): Step {
   if (!berth) {
-    // A platform may run the pod before berth sees it; it still gets its Berth.
-    if (!pod || pod.metadata?.deletionTimestamp || isTerminal(pod) || (pod.spec?.nodeName && !platform))
-      return { kind: 'nothing' };
+    if (!pod || pod.metadata?.deletionTimestamp) return { kind: 'nothing' };
+    // A platform may run the pod, even to its end, before berth sees it; it still gets its Berth and cost.
+    if (platform && pod.spec?.nodeName) return { kind: 'decide' };
+    if (isTerminal(pod) || pod.spec?.nodeName) return { kind: 'nothing' };
     return { kind: 'decide' };
   }
   const phase = berth.status?.phase;
@@ -52,6 +53,11 @@ export function nextStep({ pod, berth, readyNode, platform = false }: Observed):
   const finished = podGone || (pod !== undefined && isTerminal(pod));
 
   const deleting = berth.metadata.deletionTimestamp !== undefined;
+  // Where a platform ran the pod is recorded before its end is.
+  const boundThere = platform && !podGone && pod?.spec?.nodeName;
+  if (boundThere && phase !== 'Bound' && phase !== 'Terminated' && berth.spec.offering && !deleting) {
+    return { kind: 'record-bound', nodeName: boundThere };
+  }
   if (finished || deleting) {
     if (phase !== 'Terminated') return { kind: 'teardown' };
     // A stale Berth blocks the new pod of the same name, so it is deleted, not just released.

@@ -10,16 +10,32 @@ export function isPlatformPod(pod: V1Pod | undefined, schedulerName: string): bo
   return pod !== undefined && (pod.spec?.schedulerName ?? '') !== schedulerName;
 }
 
+function admission(pod: V1Pod): Partial<AdmissionDecision> {
+  const raw = pod.metadata?.annotations?.[ANNOTATION_DECISION];
+  try {
+    const d: unknown = raw ? JSON.parse(raw) : {};
+    return typeof d === 'object' && d !== null ? (d as Partial<AdmissionDecision>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The offering the webhook chose at creation, as its annotation records it. */
 export function admittedOffering(pod: V1Pod): string | undefined {
-  const raw = pod.metadata?.annotations?.[ANNOTATION_DECISION];
-  if (!raw) return undefined;
-  try {
-    const d = JSON.parse(raw) as Partial<AdmissionDecision>;
-    return typeof d.offering === 'string' && d.offering !== '' ? d.offering : undefined;
-  } catch {
-    return undefined;
-  }
+  const d = admission(pod);
+  return typeof d.offering === 'string' && d.offering !== '' ? d.offering : undefined;
+}
+
+/**
+ * The pod as the webhook decided for it: without the node selector it added
+ * to route the pod (which no offering carries), so deciding again agrees.
+ */
+export function asAdmittedPod(pod: V1Pod): V1Pod {
+  const added = admission(pod).addedNodeSelector;
+  const selector = pod.spec?.nodeSelector;
+  if (!Array.isArray(added) || !selector || !pod.spec) return pod;
+  const own = Object.fromEntries(Object.entries(selector).filter(([k]) => !added.includes(k)));
+  return { ...pod, spec: { ...pod.spec, nodeSelector: own } };
 }
 
 /**

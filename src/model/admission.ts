@@ -31,6 +31,8 @@ export interface AdmissionDecision {
   via: string;
   policy: string;
   why: string;
+  /** Node selector keys the webhook added to route the pod (not the pod's own ask), left out when deciding again. */
+  addedNodeSelector?: string[];
 }
 
 /** One RFC 6902 operation of the patch the webhook answers with. */

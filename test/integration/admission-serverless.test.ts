@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookConfigurationName } from '../../src/admission/webhook-configuration.ts';
 import {
+  AUTOPILOT_STAND_IN,
   FARGATE_STAND_IN,
   type StandIn,
   startPlatformStandIn,
@@ -34,6 +35,7 @@ import { freshNamespace, waitFor } from './helpers.ts';
 const TEST_LABEL = 'berth-test/file';
 const ON = 'berth-fargate';
 const OFF = 'berth-fargate-off';
+const GKE = 'berth-autopilot';
 const custom = kc.makeApiClient(CustomObjectsApi);
 const admissionApi = kc.makeApiClient(AdmissionregistrationV1Api);
 
@@ -91,7 +93,9 @@ async function webhookDecides(namespace: string, offeringPart: string): Promise<
 describe('serverless chosen by the webhook', () => {
   let on: Runtime;
   let off: Runtime;
+  let gke: Runtime;
   let standIn: StandIn;
+  let autopilot: StandIn;
   const namespaces: string[] = [];
   beforeAll(async () => {
     const webhook = (installation: string) => ({
@@ -101,13 +105,26 @@ describe('serverless chosen by the webhook', () => {
     });
     on = await startBerth({ schedulerName: ON, webhook: webhook(ON) });
     off = await startBerth({ schedulerName: OFF, webhook: webhook(OFF), serverless: [] });
+    gke = await startBerth({
+      schedulerName: GKE,
+      webhook: webhook(GKE),
+      cloud: 'gcp',
+      region: 'us-central1',
+    });
     standIn = startPlatformStandIn(kc, FARGATE_STAND_IN);
+    autopilot = startPlatformStandIn(kc, AUTOPILOT_STAND_IN);
   });
   afterAll(async () => {
     await standIn?.stop();
+    await autopilot?.stop();
     await on?.stop();
     await off?.stop();
-    for (const name of [webhookConfigurationName(ON), webhookConfigurationName(OFF)])
+    await gke?.stop();
+    for (const name of [
+      webhookConfigurationName(ON),
+      webhookConfigurationName(OFF),
+      webhookConfigurationName(GKE),
+    ])
       await admissionApi.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
     for (const ns of namespaces) await core.deleteNamespace({ name: ns }).catch(() => undefined);
   });
@@ -128,8 +145,10 @@ describe('serverless chosen by the webhook', () => {
     const bound = await waitPod(ns, name, 'running on a Fargate node', (p) =>
       Boolean(p.spec?.nodeName?.startsWith('fargate-')),
     );
-    const berth = await waitBerth(ns, name, 'Bound', (b) => b.status?.phase === 'Bound');
+    // Bound, or already Terminated when the pod was quicker than this poll; where it ran is recorded either way.
+    const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
     expect(berth.status?.nodeName).toBe(bound.spec?.nodeName);
+    expect(berth.status?.timestamps?.Bound).toBeDefined();
     expect(berth.spec.offering?.id).toBe(decision.offering);
     expect(berth.spec.offering?.capacityType).toBe('serverless');
     const events = await waitFor('the Placed event', async () => {
@@ -141,13 +160,15 @@ describe('serverless chosen by the webhook', () => {
     });
     expect(events.message).toContain('(fargate-scheduler)');
 
-    const done = await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
+    await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
+    const started = (await core.readNamespacedPod({ namespace: ns, name })).status?.startTime;
     const interval = await waitFor('the cost interval', async () =>
       (await on.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
     );
     expect(interval.capacityType).toBe('serverless');
     expect(interval.pricePerHour).toBe(berth.spec.offering?.pricePerHour);
-    expect(interval.start).toBe(done.status?.timestamps?.Bound);
+    // From the pod's start on the platform (berth launched nothing) to its end.
+    expect(interval.start).toBe(new Date(started ?? 0).toISOString());
     expect(Date.parse(interval.end)).toBeGreaterThanOrEqual(Date.parse(interval.start));
   });
 
@@ -161,5 +182,32 @@ describe('serverless chosen by the webhook', () => {
     expect(decisionOf(created).capacityType).toBe('on-demand');
     const berth = await waitBerth(ns, name, 'Bound', (b) => b.status?.phase === 'Bound');
     expect(berth.spec.offering?.capacityType).toBe('on-demand');
+  });
+
+  it('on GKE, a pod whose cheapest offering is Autopilot selects its compute class and runs on an Autopilot node', async () => {
+    const ns = await optedInNamespace(GKE);
+    namespaces.push(ns);
+    await webhookDecides(ns, 'autopilot');
+    const name = uniq('job');
+    const created = await core.createNamespacedPod({ namespace: ns, body: pod(name, '3s') });
+    // Left to the default scheduler, with the node selector GKE provisions Autopilot nodes for.
+    expect(created.spec?.schedulerName).toBe('default-scheduler');
+    expect(created.spec?.nodeSelector).toEqual({ 'cloud.google.com/compute-class': 'autopilot' });
+    expect(decisionOf(created)).toMatchObject({ capacityType: 'serverless', shape: '250m/512Mi' });
+    const bound = await waitPod(ns, name, 'on an Autopilot node', (p) =>
+      Boolean(p.spec?.nodeName?.startsWith('autopilot-')),
+    );
+    const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
+    expect(berth.status?.nodeName).toBe(bound.spec?.nodeName);
+    expect(berth.spec.offering).toMatchObject({ cloud: 'gcp', capacityType: 'serverless' });
+    await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
+    const interval = await waitFor('the cost interval', async () =>
+      (await gke.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
+    );
+    expect(interval).toMatchObject({
+      cloud: 'gcp',
+      capacityType: 'serverless',
+      pricePerHour: berth.spec.offering?.pricePerHour,
+    });
   });
 });
