@@ -19,6 +19,8 @@ import {
 } from '../model/index.ts';
 import { startRuntime } from '../runtime/runtime.ts';
 import { progressPrinter } from './cluster.ts';
+import { OPTED_IN, submitOptedInTeam } from './demo-opt-in.ts';
+import { FARGATE_STAND_IN, startPlatformStandIn } from '../local-cluster/platform-stand-ins.ts';
 
 /** One Job of the demo workload: what a team would really submit. */
 interface DemoJob {
@@ -129,7 +131,7 @@ export function register(program: Command): void {
         const kc = new KubeConfig();
         kc.loadFromFile(cluster.kubeconfig);
         const core = kc.makeApiClient(CoreV1Api);
-        const [metricsPort] = await freePorts(1);
+        const [metricsPort, webhookPort] = await freePorts(2);
         await installCrds(kc);
         const common = {
           kubeConfig: kc,
@@ -137,6 +139,8 @@ export function register(program: Command): void {
           region: 'us-east-1',
           leaderElection: false as const,
           http: { host: '127.0.0.1', port: metricsPort! },
+          // The admission webhook: team-c opts in by namespace label alone.
+          webhook: { host: '127.0.0.1', port: webhookPort! },
           log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
         };
         // With --provider aws, EC2 is a moto server and a registrar stands in for each machine's kubelet.
@@ -155,6 +159,8 @@ export function register(program: Command): void {
           ? await startRuntime({ ...common, provider: 'aws', aws: sim.config })
           : await startRuntime({ ...common, provider: 'local', bootDelayMs: Number(opts.bootDelay) * 1000 });
         cleanups.push(() => runtime.stop());
+        const fargate = startPlatformStandIn(kc, FARGATE_STAND_IN);
+        cleanups.push(() => fargate.stop());
         const machines = sim
           ? `EC2 through the AWS SDK, served by moto at ${moto?.endpoint}`
           : 'the local provider (nodes run by kwok)';
@@ -180,9 +186,11 @@ export function register(program: Command): void {
           if (!phase || phase === old?.status?.phase) return;
           const o = b.spec.offering;
           const who = `${b.metadata.namespace}/${b.metadata.name}`.padEnd(34);
-          if (phase === 'Launching' && o && !old?.status?.phase) {
+          // A pod a serverless platform runs is never launched: its decision shows when it is placed.
+          const platform = phase === 'Bound' && !b.status?.timestamps?.Launching;
+          if (o && ((phase === 'Launching' && !old?.status?.phase) || platform)) {
             out(
-              `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}`,
+              `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}${platform ? `, running on ${b.status?.nodeName} (its platform's node)` : ''}`,
             );
             out(`${' '.repeat(10)}${b.spec.explanation}`);
           } else if (phase === 'Bound' || phase === 'Terminated' || phase === 'Pending') {
@@ -193,16 +201,18 @@ export function register(program: Command): void {
         }
         cleanups.push(() => berthsWatch.stop());
         await submitWorkload(kc);
+        await submitOptedInTeam(kc);
         out(
-          `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, and one pod for the default scheduler\n`,
+          `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, one pod for the default scheduler, and team-c's plain Job of ${OPTED_IN.pods} (namespace labelled ${'berth.dev/enabled=true'})\n`,
         );
         const batch = kc.makeApiClient(BatchV1Api);
         const deadline = Date.now() + 5 * 60_000;
         for (;;) {
+          const jobs = [...WORKLOAD, OPTED_IN];
           const states = await Promise.all(
-            WORKLOAD.map((j) => batch.readNamespacedJob({ namespace: j.namespace, name: j.name })),
+            jobs.map((j) => batch.readNamespacedJob({ namespace: j.namespace, name: j.name })),
           );
-          const done = states.every((j, i) => (j.status?.succeeded ?? 0) >= WORKLOAD[i]!.pods);
+          const done = states.every((j, i) => (j.status?.succeeded ?? 0) >= jobs[i]!.pods);
           const terminated = (berthsWatch.list() as unknown as BerthObject[]).every(
             (b) => b.status?.phase === 'Terminated',
           );
