@@ -113,7 +113,7 @@ export function awsReach(
     cloud: 'aws',
     regions: [config.region],
     ...(zones.length > 0 ? { zones } : {}),
-    capacityTypes: config.fargate ? ['on-demand', 'spot', 'serverless'] : ['on-demand', 'spot'],
+    capacityTypes: ['on-demand', 'spot', 'serverless'],
     // Fargate only when configured: the webhook sends its pods there, this provider never launches them.
     serverless: config.fargate ? ['fargate'] : [],
     archs,

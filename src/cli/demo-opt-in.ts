@@ -15,6 +15,18 @@ import {
 
 export const OPTED_IN = { namespace: 'team-c', name: 'ci-lint', pods: 3, team: 'c' } as const;
 
+/** Pods are refused in a namespace until its default ServiceAccount exists: wait for it (at most 10 s). */
+export async function defaultServiceAccount(core: CoreV1Api, namespace: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await core.readNamespacedServiceAccount({ namespace, name: 'default' }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Creates the labelled namespace, its policy and its Job; resolves once the Job is submitted. */
 export async function submitOptedInTeam(kc: KubeConfig): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -23,14 +35,7 @@ export async function submitOptedInTeam(kc: KubeConfig): Promise<void> {
   await core.createNamespace({
     body: { metadata: { name: namespace, labels: { [LABEL_ENABLED]: 'true' } } },
   });
-  for (let i = 0; i < 100; i++) {
-    const ok = await core.readNamespacedServiceAccount({ namespace, name: 'default' }).then(
-      () => true,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await defaultServiceAccount(core, namespace);
   // The team's platform owner allows on-demand or serverless, no burstable machines.
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
     group: GROUP,

@@ -19,7 +19,7 @@ import {
 } from '../model/index.ts';
 import { startRuntime } from '../runtime/runtime.ts';
 import { progressPrinter } from './cluster.ts';
-import { OPTED_IN, submitOptedInTeam } from './demo-opt-in.ts';
+import { defaultServiceAccount, OPTED_IN, submitOptedInTeam } from './demo-opt-in.ts';
 import { FARGATE_STAND_IN, startPlatformStandIn } from '../local-cluster/platform-stand-ins.ts';
 
 /** One Job of the demo workload: what a team would really submit. */
@@ -246,14 +246,7 @@ async function submitWorkload(kc: KubeConfig): Promise<void> {
   const batch = kc.makeApiClient(BatchV1Api);
   for (const ns of new Set(WORKLOAD.map((j) => j.namespace))) {
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    for (let i = 0; i < 100; i++) {
-      const ok = await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(
-        () => true,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await defaultServiceAccount(core, ns);
   }
   // team-b's platform owner pins the team to on-demand in the us-east-1 region, for every pod without an annotation.
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({

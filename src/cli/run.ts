@@ -31,6 +31,7 @@ interface RunFlags extends AwsFlags {
   webhookService?: string;
   webhookFailurePolicy: string;
   webhookCertDir?: string;
+  webhookTimeout: string;
 }
 
 /** A flag with a value, also read from its environment variable (commander shows it in --help). */
@@ -201,6 +202,14 @@ export function register(program: Command): void {
         'BERTH_WEBHOOK_FAILURE_POLICY',
         'Ignore',
       ).choices([...FAILURE_POLICIES]),
+    )
+    .addOption(
+      flag(
+        '--webhook-timeout <seconds>',
+        'how long the API server waits for the webhook before the failure policy applies (1-30)',
+        'BERTH_WEBHOOK_TIMEOUT',
+        '5',
+      ),
     )
     .addOption(
       flag(

@@ -10,6 +10,7 @@ export interface WebhookFlags {
   webhookService?: string;
   webhookFailurePolicy: string;
   webhookCertDir?: string;
+  webhookTimeout?: string;
   leaseNamespace: string;
 }
 
@@ -63,9 +64,19 @@ export function webhookFromFlags(flags: WebhookFlags): WebhookOptions | undefine
       });
     }
   }
+  const timeout = Number(flags.webhookTimeout ?? '5');
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 30) {
+    throw new InputError(
+      `expected whole seconds from 1 to 30 (the API server's limit), got "${flags.webhookTimeout}"`,
+      {
+        field: '--webhook-timeout',
+      },
+    );
+  }
   return {
     host,
     port,
+    timeoutSeconds: timeout,
     failurePolicy: flags.webhookFailurePolicy as FailurePolicy,
     ownNamespace: flags.leaseNamespace,
     ...(flags.webhookUrl ? { endpoint: { url: flags.webhookUrl } } : {}),

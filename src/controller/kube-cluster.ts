@@ -34,11 +34,13 @@ import {
   POLICY_PLURAL,
   type PlacementPolicyStatus,
   type PolicySpec,
+  type Toleration,
 } from '../model/index.ts';
 import type { ClusterView, ClusterWriter } from './ports.ts';
 
 const VERSION = 'v1alpha1';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 export type PolicyObject = WatchedPolicy;
 
@@ -189,6 +191,20 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private remember(berth: BerthObject): BerthObject {
     this.written.set(`${berth.metadata.namespace}/${berth.metadata.name}`, berth);
     return berth;
+  }
+  async tolerate(pod: V1Pod, tolerations: readonly Toleration[]): Promise<void> {
+    const has = pod.spec?.tolerations ?? [];
+    const missing = tolerations.filter(
+      (t) => !has.some((h) => h.key === t.key && h.operator === t.operator && h.effect === t.effect),
+    );
+    if (missing.length === 0) return;
+    const ops = pod.spec?.tolerations
+      ? missing.map((t) => ({ op: 'add', path: '/spec/tolerations/-', value: t }))
+      : [{ op: 'add', path: '/spec/tolerations', value: missing }];
+    await this.core.patchNamespacedPod(
+      { namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', body: ops },
+      JSON_PATCH,
+    );
   }
   async bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void> {
     await bindPod(this.core, pod, nodeName);

@@ -4,7 +4,12 @@
  * Fargate and GKE Autopilot do. Sandbox only: never in the product build.
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_DECISION, ANNOTATION_KWOK_NODE } from '../model/index.ts';
+import {
+  ACI_VIRTUAL_NODE,
+  ANNOTATION_DECISION,
+  ANNOTATION_KWOK_NODE,
+  VIRTUAL_KUBELET_TAINT,
+} from '../model/index.ts';
 
 /** How one platform picks its pods and what Node it gives each. */
 interface Platform {
@@ -141,4 +146,33 @@ export function startPlatformStandIn(
       await loop;
     },
   };
+}
+
+/**
+ * The virtual node AKS runs for Azure Container Instances, as a kwok node
+ * with virtual-kubelet's taint: berth binds ACI pods to it. Idempotent.
+ */
+export async function ensureAciVirtualNode(kc: KubeConfig): Promise<void> {
+  const capacity = { cpu: '10k', memory: '4Ti', pods: '5k', 'ephemeral-storage': '50Ti' };
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNode({
+      body: {
+        metadata: {
+          name: ACI_VIRTUAL_NODE,
+          labels: {
+            'kubernetes.io/hostname': ACI_VIRTUAL_NODE,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/role': 'agent',
+            type: 'virtual-kubelet',
+          },
+          annotations: { [ANNOTATION_KWOK_NODE]: 'fake' },
+        },
+        spec: { taints: [{ ...VIRTUAL_KUBELET_TAINT }] },
+        status: { capacity, allocatable: capacity },
+      },
+    })
+    .catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 409) throw err;
+    });
 }

@@ -30,6 +30,8 @@ export interface WebhookOptions {
   namespaceLabels?: Record<string, string>;
   /** berth's own namespace, never acted in. */
   ownNamespace?: string;
+  /** How long the API server waits for an answer before the failure policy applies, seconds (default 5). */
+  timeoutSeconds?: number;
   /** How often the configuration is checked and put right, ms (default 60 s). */
   resyncMs?: number;
 }
@@ -126,6 +128,7 @@ export async function startAdmission(o: {
         failurePolicy: webhook.failurePolicy ?? 'Ignore',
         ownNamespace: webhook.ownNamespace,
         ...(webhook.namespaceLabels ? { namespaceLabels: webhook.namespaceLabels } : {}),
+        ...(webhook.timeoutSeconds ? { timeoutSeconds: webhook.timeoutSeconds } : {}),
       });
       const ensure = async () => {
         if (await ensureWebhookConfiguration(o.kubeConfig, desired))

@@ -16,11 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookConfigurationName } from '../../src/admission/webhook-configuration.ts';
 import {
   AUTOPILOT_STAND_IN,
+  ensureAciVirtualNode,
   FARGATE_STAND_IN,
   type StandIn,
   startPlatformStandIn,
 } from '../../src/local-cluster/platform-stand-ins.ts';
 import {
+  ACI_VIRTUAL_NODE,
   ANNOTATION_COMPLETE_AFTER,
   ANNOTATION_DECISION,
   type AdmissionDecision,
@@ -36,6 +38,7 @@ const TEST_LABEL = 'berth-test/file';
 const ON = 'berth-fargate';
 const OFF = 'berth-fargate-off';
 const GKE = 'berth-autopilot';
+const AKS = 'berth-aci';
 const custom = kc.makeApiClient(CustomObjectsApi);
 const admissionApi = kc.makeApiClient(AdmissionregistrationV1Api);
 
@@ -94,6 +97,7 @@ describe('serverless chosen by the webhook', () => {
   let on: Runtime;
   let off: Runtime;
   let gke: Runtime;
+  let aks: Runtime;
   let standIn: StandIn;
   let autopilot: StandIn;
   const namespaces: string[] = [];
@@ -102,6 +106,8 @@ describe('serverless chosen by the webhook', () => {
       host: '127.0.0.1',
       port: 0,
       namespaceLabels: { [TEST_LABEL]: installation },
+      // A loaded test machine can be slow to answer; Ignore would then admit the pod unchanged.
+      timeoutSeconds: 20,
     });
     on = await startBerth({ schedulerName: ON, webhook: webhook(ON) });
     off = await startBerth({ schedulerName: OFF, webhook: webhook(OFF), serverless: [] });
@@ -111,6 +117,8 @@ describe('serverless chosen by the webhook', () => {
       cloud: 'gcp',
       region: 'us-central1',
     });
+    aks = await startBerth({ schedulerName: AKS, webhook: webhook(AKS), cloud: 'azure', region: 'eastus' });
+    await ensureAciVirtualNode(kc);
     standIn = startPlatformStandIn(kc, FARGATE_STAND_IN);
     autopilot = startPlatformStandIn(kc, AUTOPILOT_STAND_IN);
   });
@@ -127,6 +135,7 @@ describe('serverless chosen by the webhook', () => {
     ])
       await admissionApi.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
     for (const ns of namespaces) await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await core.deleteNode({ name: ACI_VIRTUAL_NODE }).catch(() => undefined);
   });
 
   it('a pod whose cheapest offering is Fargate runs there, with its Event, Berth and cost', async () => {
@@ -209,5 +218,42 @@ describe('serverless chosen by the webhook', () => {
       capacityType: 'serverless',
       pricePerHour: berth.spec.offering?.pricePerHour,
     });
+  });
+
+  it('on AKS, a pod whose cheapest offering is ACI stays berth`s and is bound to the virtual node, tolerating it', async () => {
+    const ns = await optedInNamespace(AKS);
+    namespaces.push(ns);
+    await webhookDecides(ns, 'aci');
+    const name = uniq('job');
+    const created = await core.createNamespacedPod({ namespace: ns, body: pod(name, '3s') });
+    expect(created.spec?.schedulerName).toBe(AKS);
+    expect(decisionOf(created)).toMatchObject({ capacityType: 'serverless', via: AKS });
+    const bound = await waitPod(
+      ns,
+      name,
+      'on the virtual node',
+      (p) => p.spec?.nodeName === ACI_VIRTUAL_NODE,
+    );
+    expect(bound.spec?.tolerations).toContainEqual(
+      expect.objectContaining({
+        key: 'virtual-kubelet.io/provider',
+        operator: 'Exists',
+        effect: 'NoSchedule',
+      }),
+    );
+    const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
+    expect(berth.status?.nodeName).toBe(ACI_VIRTUAL_NODE);
+    expect(berth.spec.offering).toMatchObject({ cloud: 'azure', capacityType: 'serverless' });
+    await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
+    const interval = await waitFor('the cost interval', async () =>
+      (await aks.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
+    );
+    expect(interval).toMatchObject({
+      cloud: 'azure',
+      capacityType: 'serverless',
+      pricePerHour: berth.spec.offering?.pricePerHour,
+    });
+    // The virtual node is the platform's: berth never deletes it.
+    expect((await core.readNode({ name: ACI_VIRTUAL_NODE })).metadata?.name).toBe(ACI_VIRTUAL_NODE);
   });
 });

@@ -86,7 +86,13 @@ describe('admission webhook: opting in by label', () => {
   beforeAll(async () => {
     berth = await startBerth({
       schedulerName: SCHEDULER,
-      webhook: { host: '127.0.0.1', port: 0, namespaceLabels: { [TEST_LABEL]: 'webhook' } },
+      // A loaded test machine can be slow to answer; Ignore would then admit the pod unchanged.
+      webhook: {
+        host: '127.0.0.1',
+        port: 0,
+        namespaceLabels: { [TEST_LABEL]: 'webhook' },
+        timeoutSeconds: 20,
+      },
     });
     labelled = await namespace({ [TEST_LABEL]: 'webhook', [LABEL_ENABLED]: 'true' });
     plain = await namespace({ [TEST_LABEL]: 'webhook' });

@@ -15,6 +15,7 @@ describe('berth run --webhook-* flags', () => {
     expect(webhookFromFlags({ ...base, webhookAddress: '127.0.0.1:9443' })).toEqual({
       host: '127.0.0.1',
       port: 9443,
+      timeoutSeconds: 5,
       failurePolicy: 'Ignore',
       ownNamespace: 'berth-system',
     });
@@ -32,6 +33,9 @@ describe('berth run --webhook-* flags', () => {
       '--webhook-service: expected namespace/name:port',
     );
     expect(() => webhookFromFlags({ ...base, webhookAddress: 'nope' })).toThrow('--webhook-address');
+    expect(() => webhookFromFlags({ ...base, webhookAddress: ':1', webhookTimeout: '60' })).toThrow(
+      '--webhook-timeout: expected whole seconds from 1 to 30',
+    );
     expect(() =>
       webhookFromFlags({ ...base, webhookAddress: ':1', webhookCertDir: '/nonexistent-dir' }),
     ).toThrow('--webhook-cert-dir: cannot read tls.crt');

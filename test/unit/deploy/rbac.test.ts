@@ -42,6 +42,7 @@ const CALLS: Record<string, Permission[]> = {
     'berth.dev/placementpolicies/status patch',
   ],
   'src/controller/kube-cluster.ts: deleteNode': ['/nodes delete'],
+  'src/controller/kube-cluster.ts: patchNamespacedPod': ['/pods patch'],
   'src/kube/binding.ts: createNamespacedPodBinding': ['/pods/binding create'],
   'src/kube/binding.ts: readNamespacedPod': ['/pods get'],
   'src/kube/eviction.ts: createNamespacedPodEviction': ['/pods/eviction create'],
