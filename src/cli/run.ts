@@ -214,7 +214,7 @@ export function register(program: Command): void {
     .addOption(
       flag(
         '--webhook-cert-dir <dir>',
-        'serve tls.crt and tls.key from here (cert-manager) and leave the webhook configuration to the installer; default: make a certificate at start and keep the configuration current',
+        'serve tls.crt and tls.key from here (cert-manager); with ca.crt beside them berth keeps the webhook configuration at that CA, without it leaves the configuration to the installer; default: make a certificate at start and keep the configuration current (one replica only)',
         'BERTH_WEBHOOK_CERT_DIR',
       ),
     )

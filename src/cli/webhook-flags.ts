@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FailurePolicy, InputError } from '../model/index.ts';
 import type { WebhookOptions } from '../runtime/admission.ts';
+import type { WebhookTls } from '../server/webhook.ts';
 import { parseAddress } from './address-flag.ts';
 
 export interface WebhookFlags {
@@ -32,6 +33,17 @@ function readCert(dir: string, file: string): string {
       field: '--webhook-cert-dir',
     });
   }
+}
+
+/** tls.crt and tls.key, and ca.crt when there (cert-manager writes all three into its Secret). */
+function certificateIn(dir: string): WebhookTls {
+  let caPem: string | undefined;
+  try {
+    caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  } catch {
+    caPem = undefined;
+  }
+  return { certPem: readCert(dir, 'tls.crt'), keyPem: readCert(dir, 'tls.key'), ...(caPem ? { caPem } : {}) };
 }
 
 /** The webhook's options from `berth run`'s flags; undefined when it is not served. */
@@ -81,13 +93,6 @@ export function webhookFromFlags(flags: WebhookFlags): WebhookOptions | undefine
     ownNamespace: flags.leaseNamespace,
     ...(flags.webhookUrl ? { endpoint: { url: flags.webhookUrl } } : {}),
     ...(flags.webhookService ? { endpoint: { service: parseService(flags.webhookService) } } : {}),
-    ...(flags.webhookCertDir
-      ? {
-          tls: {
-            certPem: readCert(flags.webhookCertDir, 'tls.crt'),
-            keyPem: readCert(flags.webhookCertDir, 'tls.key'),
-          },
-        }
-      : {}),
+    ...(flags.webhookCertDir ? { tls: certificateIn(flags.webhookCertDir) } : {}),
   };
 }

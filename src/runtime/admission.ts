@@ -21,8 +21,9 @@ export interface WebhookOptions {
   endpoint?: WebhookEndpoint;
   failurePolicy?: FailurePolicy;
   /**
-   * A certificate made elsewhere (cert-manager, in the chart): served as it
-   * is, and the configuration is left to whoever installed it. Without it,
+   * A certificate made elsewhere (cert-manager, in the chart), served as it
+   * is; with its CA, berth keeps the configuration pointing at that CA,
+   * without it the configuration is left to whoever installed it. Absent,
    * berth makes its own at start and keeps the configuration's CA bundle current.
    */
   tls?: WebhookTls;
@@ -114,17 +115,19 @@ export async function startAdmission(o: {
           ];
     const made = webhook.tls ? undefined : await makeServingCertificate(names);
     const tls = webhook.tls ?? made!;
+    // Every replica given the same CA (cert-manager's) can keep the configuration; one that made its own must be alone.
+    const caPem = webhook.tls ? webhook.tls.caPem : made?.caPem;
     const server = await startWebhookServer({ host: webhook.host, port: webhook.port }, tls, handle);
     const bound = server.address();
     const address = bound && typeof bound === 'object' ? `${bound.address}:${bound.port}` : '';
-    if (made) {
+    if (caPem) {
       // The URL names the port really bound (0 asks for any free one).
       const url = 'url' in endpoint ? new URL(endpoint.url) : undefined;
       if (url && url.port === '0' && bound && typeof bound === 'object') url.port = String(bound.port);
       const desired = webhookConfiguration({
         installation: o.schedulerName,
         endpoint: url ? { url: `${url.origin}${WEBHOOK_PATH}` } : endpoint,
-        caPem: made.caPem,
+        caPem,
         failurePolicy: webhook.failurePolicy ?? 'Ignore',
         ownNamespace: webhook.ownNamespace,
         ...(webhook.namespaceLabels ? { namespaceLabels: webhook.namespaceLabels } : {}),

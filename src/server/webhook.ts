@@ -7,6 +7,8 @@ const BODY_LIMIT = 6 * 1024 * 1024;
 export interface WebhookTls {
   certPem: string;
   keyPem: string;
+  /** The CA that signed it, when known (cert-manager's ca.crt): the configuration's CA bundle. */
+  caPem?: string;
 }
 
 /** Answers one parsed request body with the JSON to send back; an InputError is answered 400. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { webhookFromFlags } from '../../../src/cli/webhook-flags.ts';
 
@@ -39,5 +42,21 @@ describe('berth run --webhook-* flags', () => {
     expect(() =>
       webhookFromFlags({ ...base, webhookAddress: ':1', webhookCertDir: '/nonexistent-dir' }),
     ).toThrow('--webhook-cert-dir: cannot read tls.crt');
+  });
+
+  it('serve a certificate from --webhook-cert-dir, with its CA when cert-manager wrote ca.crt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-webhook-cert-'));
+    try {
+      writeFileSync(join(dir, 'tls.crt'), 'CERT');
+      writeFileSync(join(dir, 'tls.key'), 'KEY');
+      expect(webhookFromFlags({ ...base, webhookAddress: ':1', webhookCertDir: dir })?.tls).toEqual({
+        certPem: 'CERT',
+        keyPem: 'KEY',
+      });
+      writeFileSync(join(dir, 'ca.crt'), 'CA');
+      expect(webhookFromFlags({ ...base, webhookAddress: ':1', webhookCertDir: dir })?.tls?.caPem).toBe('CA');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
