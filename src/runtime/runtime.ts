@@ -241,6 +241,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     try {
       await provider.ensureFargateProfile();
     } catch (err) {
+      // Nothing started so far may outlive a start that failed.
+      clearInterval(ageTimer);
+      refreshing.abort();
       await provider.close();
       throw err;
     }
