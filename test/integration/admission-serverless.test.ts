@@ -93,6 +93,25 @@ async function webhookDecides(namespace: string, offeringPart: string): Promise<
   });
 }
 
+/**
+ * What berth recorded of a pod a serverless platform ran: its Berth (where,
+ * what, at what price) and, once it ended, its cost interval at that price.
+ */
+async function runRecorded(runtime: Runtime, ns: string, name: string, cloud: string) {
+  const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
+  expect(berth.spec.offering).toMatchObject({ cloud, capacityType: 'serverless' });
+  await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
+  const interval = await waitFor('the cost interval', async () =>
+    (await runtime.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
+  );
+  expect(interval).toMatchObject({
+    cloud,
+    capacityType: 'serverless',
+    pricePerHour: berth.spec.offering?.pricePerHour,
+  });
+  return { berth, interval };
+}
+
 describe('serverless chosen by the webhook', () => {
   let on: Runtime;
   let off: Runtime;
@@ -206,18 +225,8 @@ describe('serverless chosen by the webhook', () => {
     const bound = await waitPod(ns, name, 'on an Autopilot node', (p) =>
       Boolean(p.spec?.nodeName?.startsWith('autopilot-')),
     );
-    const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
+    const { berth } = await runRecorded(gke, ns, name, 'gcp');
     expect(berth.status?.nodeName).toBe(bound.spec?.nodeName);
-    expect(berth.spec.offering).toMatchObject({ cloud: 'gcp', capacityType: 'serverless' });
-    await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
-    const interval = await waitFor('the cost interval', async () =>
-      (await gke.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
-    );
-    expect(interval).toMatchObject({
-      cloud: 'gcp',
-      capacityType: 'serverless',
-      pricePerHour: berth.spec.offering?.pricePerHour,
-    });
   });
 
   it('on AKS, a pod whose cheapest offering is ACI stays berth`s and is bound to the virtual node, tolerating it', async () => {
@@ -241,18 +250,8 @@ describe('serverless chosen by the webhook', () => {
         effect: 'NoSchedule',
       }),
     );
-    const berth = await waitBerth(ns, name, 'where it runs', (b) => b.status?.nodeName !== undefined);
+    const { berth } = await runRecorded(aks, ns, name, 'azure');
     expect(berth.status?.nodeName).toBe(ACI_VIRTUAL_NODE);
-    expect(berth.spec.offering).toMatchObject({ cloud: 'azure', capacityType: 'serverless' });
-    await waitBerth(ns, name, 'Terminated', (b) => b.status?.phase === 'Terminated');
-    const interval = await waitFor('the cost interval', async () =>
-      (await aks.ledger.list()).find((i) => i.pod.uid === berth.spec.pod.uid),
-    );
-    expect(interval).toMatchObject({
-      cloud: 'azure',
-      capacityType: 'serverless',
-      pricePerHour: berth.spec.offering?.pricePerHour,
-    });
     // The virtual node is the platform's: berth never deletes it.
     expect((await core.readNode({ name: ACI_VIRTUAL_NODE })).metadata?.name).toBe(ACI_VIRTUAL_NODE);
   });
