@@ -1,4 +1,5 @@
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsRetryOn } from '../../src/model/aws-errors.ts';
 import { type AwsRetryPolicy, awsRetryConfig } from '../../src/model/aws-retry.ts';
@@ -42,4 +43,9 @@ export function ec2LaunchClient(o: AwsClientOptions): EC2Client {
 
 export function sqsClient(o: AwsClientOptions): SQSClient {
   return new SQSClient(common(o, 'throttling-and-transient'));
+}
+
+/** For the Fargate profile berth keeps: describe and create are safe to repeat (create is keyed by name). */
+export function eksClient(o: AwsClientOptions): EKSClient {
+  return new EKSClient(common(o, 'throttling-and-transient'));
 }

@@ -29,7 +29,8 @@ import {
   type Reach,
 } from '../../src/model/index.ts';
 import type { AwsRetryPolicy } from '../../src/model/aws-retry.ts';
-import { ec2Client, ec2LaunchClient, sqsClient } from './clients.ts';
+import { ec2Client, ec2LaunchClient, eksClient, sqsClient } from './clients.ts';
+import { ensureFargateProfile } from './fargate-profile.ts';
 import { validateAwsConfig } from './config.ts';
 import { startInterruptionQueue, type InterruptionQueue } from './interruption-queue.ts';
 import { runInstancesInput, subnetsFor } from './launch-request.ts';
@@ -62,6 +63,9 @@ export interface AwsProvider extends NodeProvider {
   readonly config: AwsProviderConfig;
   readonly ec2: EC2Client;
   onInterruption(handler: (notice: InterruptionNotice) => void): () => void;
+  /** With Fargate configured: makes sure the installation's Fargate profile exists. */
+  /** Ensures the installation's Fargate profile when Fargate is configured. */
+  prepare(): Promise<void>;
   /** Stops polling the interruption queue. */
   close(): Promise<void>;
 }
@@ -101,7 +105,7 @@ function launched(claim: Claim, i: Ec2Instance, zone: string): Instance {
  * (`berth quote` without the --aws-* flags) leaves open is not narrowed.
  */
 export function awsReach(
-  config: Pick<AwsProviderConfig, 'region' | 'launchTemplate' | 'amiIds'> & {
+  config: Pick<AwsProviderConfig, 'region' | 'launchTemplate' | 'amiIds' | 'fargate'> & {
     subnets?: AwsProviderConfig['subnets'];
   },
 ): Reach {
@@ -112,8 +116,9 @@ export function awsReach(
     cloud: 'aws',
     regions: [config.region],
     ...(zones.length > 0 ? { zones } : {}),
-    capacityTypes: ['on-demand', 'spot'],
-    serverless: [],
+    capacityTypes: ['on-demand', 'spot', 'serverless'],
+    // Fargate only when configured: the webhook sends its pods there, this provider never launches them.
+    serverless: config.fargate ? ['fargate'] : [],
     archs,
     // EC2 machines are whole VMs: whatever a pod asks of its node, the launch template can give.
     cannotHost: [],
@@ -290,6 +295,15 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
         });
       }
       return unsubscribe;
+    },
+    async prepare() {
+      if (!config.fargate) return;
+      const eks = eksClient(clientOptions);
+      try {
+        await ensureFargateProfile(eks, config, owner.installation);
+      } finally {
+        eks.destroy();
+      }
     },
     async close() {
       await launches.close();

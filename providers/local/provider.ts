@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApiException, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import {
+  ACI_VIRTUAL_NODE,
   CapacityError,
   type Claim,
   ClaimConflictError,
@@ -11,6 +12,7 @@ import {
   type Offering,
   type Reach,
   type Resources,
+  VIRTUAL_KUBELET_TAINT,
 } from '../../src/model/index.ts';
 import { type CapacityFailureRule, createFailureRules, type OfferingMatch } from './failures.ts';
 import { createInterruptions } from './interruptions.ts';
@@ -62,6 +64,8 @@ export interface LocalProvider extends NodeProvider {
 }
 
 const DEFAULT_GRACE_MS = 2 * 60_000;
+/** Instance ids of pods placed on ACI's virtual node. */
+const ACI_INSTANCE_PREFIX = 'aci://';
 
 /** The serverless platforms the simulation stands in for, by the family their offerings carry. */
 const LOCAL_SERVERLESS: Readonly<Record<Cloud, readonly string[]>> = {
@@ -180,6 +184,33 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     }
   }
 
+  /**
+   * Azure Container Instances: nothing to boot, the pod goes to the cluster's
+   * virtual node (when it has one), tolerating virtual-kubelet's taint.
+   */
+  async function onVirtualNode(claim: Claim): Promise<Instance> {
+    const o = claim.offering;
+    if (!(await readNode(ACI_VIRTUAL_NODE))) {
+      throw new CapacityError(o.id, 'unsupported', `the cluster has no virtual node ${ACI_VIRTUAL_NODE}`);
+    }
+    const id = `${ACI_INSTANCE_PREFIX}${claim.id}`;
+    return {
+      id,
+      claimId: claim.id,
+      nodeName: ACI_VIRTUAL_NODE,
+      providerId: id,
+      offeringId: o.id,
+      state: 'running',
+      launchedAt: new Date().toISOString(),
+      virtualNode: {
+        name: ACI_VIRTUAL_NODE,
+        tolerations: [
+          { key: VIRTUAL_KUBELET_TAINT.key, operator: 'Exists', effect: VIRTUAL_KUBELET_TAINT.effect },
+        ],
+      },
+    };
+  }
+
   async function launch(claim: Claim, signal: AbortSignal): Promise<Instance> {
     signal.throwIfAborted();
     const o = claim.offering;
@@ -188,6 +219,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         `local provider for ${cloud} was asked to launch ${o.id}: wire one local provider per cloud`,
       );
     }
+    if (o.capacityType === 'serverless' && o.family === 'aci') return onVirtualNode(claim);
     const node = await readNode(claim.nodeName);
     if (node) return existing(claim, node);
     // No await from here until the boot is registered, so two launches can't both start one.
@@ -225,6 +257,8 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   }
 
   async function terminate(instanceId: string): Promise<void> {
+    // A container group on the virtual node ends with its pod: nothing to free.
+    if (instanceId.startsWith(ACI_INSTANCE_PREFIX)) return;
     const name = nodeNameOf(instanceId);
     if (!name) throw new Error(`not a local provider instance id: ${JSON.stringify(instanceId)}`);
     interruptions.cancel(instanceId);

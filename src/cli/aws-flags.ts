@@ -16,6 +16,8 @@ export interface AwsFlags {
   awsServiceCidr?: string;
   awsEndpoint?: string;
   awsInterruptionQueue?: string;
+  awsFargateRole?: string;
+  awsFargateSubnets?: string;
 }
 
 const FLAGS: [flag: keyof AwsFlags, spelling: string, env: string, help: string][] = [
@@ -75,6 +77,18 @@ const FLAGS: [flag: keyof AwsFlags, spelling: string, env: string, help: string]
     '--aws-interruption-queue <url>',
     'BERTH_AWS_INTERRUPTION_QUEUE',
     'SQS queue URL of EventBridge spot interruption events',
+  ],
+  [
+    'awsFargateRole',
+    '--aws-fargate-role <arn>',
+    'BERTH_AWS_FARGATE_ROLE',
+    'pod execution role for Fargate: set, Fargate is configured and berth keeps a Fargate profile for the installation',
+  ],
+  [
+    'awsFargateSubnets',
+    '--aws-fargate-subnets <ids>',
+    'BERTH_AWS_FARGATE_SUBNETS',
+    'comma-separated private subnets for Fargate pods (default: the --aws-subnets ones)',
   ],
 ];
 
@@ -163,5 +177,13 @@ export function awsConfigFromFlags(
     ...(flags.awsServiceCidr ? { serviceCidr: flags.awsServiceCidr } : {}),
     ...(flags.awsEndpoint ? { endpoint: flags.awsEndpoint } : {}),
     ...(flags.awsInterruptionQueue ? { interruptionQueueUrl: flags.awsInterruptionQueue } : {}),
+    ...(flags.awsFargateRole
+      ? {
+          fargate: {
+            podExecutionRoleArn: flags.awsFargateRole,
+            ...(flags.awsFargateSubnets ? { subnets: list(flags.awsFargateSubnets) } : {}),
+          },
+        }
+      : {}),
   };
 }

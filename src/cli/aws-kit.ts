@@ -41,6 +41,8 @@ export const awsKit: CloudKit = {
       subnets: parseSubnets(f.awsSubnets),
       ...(launchTemplate ? { launchTemplate } : {}),
       ...(amiIds ? { amiIds } : {}),
+      // Quoted like run: Fargate is in reach only where berth keeps a Fargate profile.
+      ...(f.awsFargateRole ? { fargate: { podExecutionRoleArn: f.awsFargateRole } } : {}),
     });
   },
   async pricing({ region, flags, multipliers, onWarning }) {

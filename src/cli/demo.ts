@@ -23,6 +23,8 @@ import {
 import { startRuntime } from '../runtime/runtime.ts';
 import { progressPrinter } from './cluster.ts';
 import { DEMO_CLOUDS } from './demo-clouds.ts';
+import { defaultServiceAccount, OPTED_IN, submitOptedInTeam } from './demo-opt-in.ts';
+import { FARGATE_STAND_IN, startPlatformStandIn } from '../local-cluster/platform-stand-ins.ts';
 
 /** One Job of the demo workload: what a team would really submit. */
 interface DemoJob {
@@ -133,7 +135,7 @@ export function register(program: Command): void {
         const kc = new KubeConfig();
         kc.loadFromFile(cluster.kubeconfig);
         const core = kc.makeApiClient(CoreV1Api);
-        const [metricsPort] = await freePorts(1);
+        const [metricsPort, webhookPort] = await freePorts(2);
         await installCrds(kc);
         // With a cloud, its stand-ins (an emulator, a registrar for the kubelets) serve the real SDK.
         const startCloud = opts.provider === 'local' ? undefined : DEMO_CLOUDS[opts.provider];
@@ -145,6 +147,8 @@ export function register(program: Command): void {
           ...where,
           leaderElection: false as const,
           http: { host: '127.0.0.1', port: metricsPort! },
+          // The admission webhook: team-c opts in by namespace label alone.
+          webhook: { host: '127.0.0.1', port: webhookPort! },
           log: pino({ level: process.env.BERTH_LOG_LEVEL ?? 'warn' }),
         };
         // A durable ledger of its own, kept after the demo so `berth report` can read it again.
@@ -172,6 +176,8 @@ export function register(program: Command): void {
         // Decide the first pods on live prices when there are some to have.
         await runtime.prices?.refreshNow();
         const machines = sim?.machines ?? 'the local provider (nodes run by kwok)';
+        const fargate = startPlatformStandIn(kc, FARGATE_STAND_IN);
+        cleanups.push(() => fargate.stop());
         out(
           `berth controller running: ${where.cloud} ${where.region} offerings from ${sim?.livePrices ? 'its live price API' : 'the embedded catalog'}, machines from ${machines}; metrics on http://127.0.0.1:${metricsPort}/metrics`,
         );
@@ -198,9 +204,11 @@ export function register(program: Command): void {
           if (!phase || phase === old?.status?.phase) return;
           const o = b.spec.offering;
           const who = `${b.metadata.namespace}/${b.metadata.name}`.padEnd(34);
-          if (phase === 'Launching' && o && !old?.status?.phase) {
+          // A pod a serverless platform runs is never launched: its decision shows when it is placed.
+          const platform = phase === 'Bound' && !b.status?.timestamps?.Launching;
+          if (o && ((phase === 'Launching' && !old?.status?.phase) || platform)) {
             out(
-              `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}`,
+              `${clock(start)}  ${who} ${o.instanceType} ${o.capacityType} in ${o.region} at $${o.pricePerHour.toFixed(4)}/h${o.source.estimated ? ' (estimated)' : ''}${platform ? `, running on ${b.status?.nodeName} (its platform's node)` : ''}`,
             );
             out(`${' '.repeat(10)}${b.spec.explanation}`);
           } else if (phase === 'Bound' || phase === 'Terminated' || phase === 'Pending') {
@@ -211,16 +219,18 @@ export function register(program: Command): void {
         }
         cleanups.push(() => berthsWatch.stop());
         await submitWorkload(kc, where.region);
+        await submitOptedInTeam(kc);
         out(
-          `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, and one pod for the default scheduler\n`,
+          `${clock(start)}  submitted ${WORKLOAD.reduce((n, j) => n + j.pods, 0)} berth pods in ${WORKLOAD.length} Jobs, one pod for the default scheduler, and team-c's plain Job of ${OPTED_IN.pods} (namespace labelled ${'berth.dev/enabled=true'})\n`,
         );
         const batch = kc.makeApiClient(BatchV1Api);
         const deadline = Date.now() + 5 * 60_000;
         for (;;) {
+          const jobs = [...WORKLOAD, OPTED_IN];
           const states = await Promise.all(
-            WORKLOAD.map((j) => batch.readNamespacedJob({ namespace: j.namespace, name: j.name })),
+            jobs.map((j) => batch.readNamespacedJob({ namespace: j.namespace, name: j.name })),
           );
-          const done = states.every((j, i) => (j.status?.succeeded ?? 0) >= WORKLOAD[i]!.pods);
+          const done = states.every((j, i) => (j.status?.succeeded ?? 0) >= jobs[i]!.pods);
           const terminated = (berthsWatch.list() as unknown as BerthObject[]).every(
             (b) => b.status?.phase === 'Terminated',
           );
@@ -256,14 +266,7 @@ async function submitWorkload(kc: KubeConfig, region: string): Promise<void> {
   const batch = kc.makeApiClient(BatchV1Api);
   for (const ns of new Set(WORKLOAD.map((j) => j.namespace))) {
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    for (let i = 0; i < 100; i++) {
-      const ok = await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(
-        () => true,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await defaultServiceAccount(core, ns);
   }
   // team-b's platform owner pins the team to on-demand in the demo's region, for every pod without an annotation.
   await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({

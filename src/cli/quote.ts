@@ -44,6 +44,8 @@ export interface QuoteSetup {
   offerings: number;
   /** Offerings of the catalog the provider can't launch, left out. */
   outOfReach: number;
+  /** Why, by reason, e.g. `serverless platform not configured: 2`. */
+  outOfReachWhy?: string;
   prices: 'embedded' | 'live';
   multipliers: boolean;
   daemonSets: number;
@@ -61,10 +63,17 @@ export function runOfferings(o: {
   reach: Reach;
   multipliers?: PriceMultipliers;
   live?: readonly Offering[];
-}): { offerings: Offering[]; outOfReach: number } {
+}): { offerings: Offering[]; outOfReach: number; outOfReachWhy: string } {
   const r = offeringsFor(o);
   if (r.offerings.length === 0) throw nothingToDecideAmong({ ...o, catalogCount: r.catalogCount });
-  return { offerings: r.offerings, outOfReach: r.catalogCount - r.offerings.length };
+  // A serverless platform the installation has not configured never wins: say so.
+  const why = r.leftOut
+    .map(
+      (l) =>
+        `${l.reason === 'serverless platform' ? 'serverless platform not configured' : l.reason}: ${l.count}`,
+    )
+    .join(', ');
+  return { offerings: r.offerings, outOfReach: r.catalogCount - r.offerings.length, outOfReachWhy: why };
 }
 
 /** Every cloud and region of the embedded catalog (`--anywhere`), with live offerings where given. */
@@ -284,7 +293,8 @@ export function formatSetup(setup: QuoteSetup): string {
   const what = setup.runFlags
     ? `as \`berth run ${setup.runFlags}\` would decide`
     : 'anywhere in the catalog (--anywhere: not what any one berth run would buy)';
-  const left = setup.outOfReach > 0 ? `, ${setup.outOfReach} the provider can't launch left out` : '';
+  const why = setup.outOfReachWhy ? ` (${setup.outOfReachWhy})` : '';
+  const left = setup.outOfReach > 0 ? `, ${setup.outOfReach} the provider can't launch left out${why}` : '';
   return [
     `Quoted ${what}:`,
     `  ${setup.offerings} offerings (${setup.prices} prices${left}), default policy ${setup.defaultPolicy},`,
@@ -422,6 +432,7 @@ export function register(program: Command): void {
       : [];
     let offerings: Offering[];
     let outOfReach = 0;
+    let outOfReachWhy = '';
     let cannotHost: Reach['cannotHost'] = [];
     if (flags.anywhere) {
       const regions = flags.region
@@ -434,7 +445,13 @@ export function register(program: Command): void {
         flags.provider === 'local'
           ? localReach(cloud, flags.region)
           : await kitFor(flags.provider, '--provider').reach(flags, flags.region);
-      ({ offerings, outOfReach } = runOfferings({ cloud, region: flags.region, reach, multipliers, live }));
+      ({ offerings, outOfReach, outOfReachWhy } = runOfferings({
+        cloud,
+        region: flags.region,
+        reach,
+        multipliers,
+        live,
+      }));
       cannotHost = reach.cannotHost;
     }
     const quotes = quotePods(quoted, policies, new PlacementEngine(offerings, cannotHost), daemonSets);
@@ -444,6 +461,7 @@ export function register(program: Command): void {
         : { runFlags: `--provider ${flags.provider} --cloud ${cloud} --region ${flags.region}` }),
       offerings: offerings.length,
       outOfReach,
+      ...(outOfReachWhy ? { outOfReachWhy } : {}),
       prices: live.length > 0 ? 'live' : 'embedded',
       multipliers: Object.keys(multipliers).length > 0,
       daemonSets: daemonSets.length,

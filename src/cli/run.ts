@@ -1,10 +1,12 @@
 import { type Command, Option } from 'commander';
-import { CLOUDS, type Cloud, InputError } from '../model/index.ts';
+import { CLOUDS, type Cloud, FAILURE_POLICIES, InputError } from '../model/index.ts';
 import { preflight } from '../kube/preflight.ts';
 import { addCloudFlags, CLOUD_KITS, kitFor, PROVIDER_NAMES } from './cloud-kits.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { addLedgerFlags, type LedgerFlags, ledgerLocationFromFlags } from './ledger-flag.ts';
 import { parsePriceMultipliersFlag } from './price-multipliers-flag.ts';
+import { webhookFromFlags } from './webhook-flags.ts';
+import { parseAddress } from './address-flag.ts';
 
 interface RunFlags extends LedgerFlags {
   /** Each cloud kit's own flags (--aws-*, ...), read by the kit. */
@@ -28,6 +30,12 @@ interface RunFlags extends LedgerFlags {
   leaseName: string;
   installCrds: boolean;
   priceMultipliers?: string;
+  webhookAddress?: string;
+  webhookUrl?: string;
+  webhookService?: string;
+  webhookFailurePolicy: string;
+  webhookCertDir?: string;
+  webhookTimeout: string;
 }
 
 /** A flag with a value, also read from its environment variable (commander shows it in --help). */
@@ -178,6 +186,50 @@ export function register(program: Command): void {
         '90',
       ),
     )
+    .addOption(
+      flag(
+        '--webhook-address <host:port>',
+        'serve the admission webhook (opt-in by the berth.dev/enabled label) over TLS here; off unless set',
+        'BERTH_WEBHOOK_ADDRESS',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-url <url>',
+        'how the API server reaches the webhook (default: https://<webhook address>)',
+        'BERTH_WEBHOOK_URL',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-service <namespace/name:port>',
+        'reach the webhook through this Service instead of a URL (in the cluster)',
+        'BERTH_WEBHOOK_SERVICE',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-failure-policy <policy>',
+        'when berth does not answer: Ignore admits the pod unchanged (the default scheduler runs it), Fail refuses it',
+        'BERTH_WEBHOOK_FAILURE_POLICY',
+        'Ignore',
+      ).choices([...FAILURE_POLICIES]),
+    )
+    .addOption(
+      flag(
+        '--webhook-timeout <seconds>',
+        'how long the API server waits for the webhook before the failure policy applies (1-30)',
+        'BERTH_WEBHOOK_TIMEOUT',
+        '5',
+      ),
+    )
+    .addOption(
+      flag(
+        '--webhook-cert-dir <dir>',
+        'serve tls.crt and tls.key from here (cert-manager); with ca.crt beside them berth keeps the webhook configuration at that CA, without it leaves the configuration to the installer; default: make a certificate at start and keep the configuration current (one replica only)',
+        'BERTH_WEBHOOK_CERT_DIR',
+      ),
+    )
     .addHelpText(
       'after',
       [
@@ -229,6 +281,7 @@ export function register(program: Command): void {
     const refreshMs = seconds(flags.priceRefresh, '--price-refresh');
     const ledgerAt = ledgerLocationFromFlags(flags);
     const retentionMs = seconds(flags.ledgerRetention, '--ledger-retention') * 86_400;
+    const webhook = webhookFromFlags(flags);
     // The informers and the elector retry forever by design; a person's mistake must not wait on them.
     await preflight({
       kubeConfig: kc,
@@ -263,6 +316,7 @@ export function register(program: Command): void {
       ...timing,
       leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: flags.leaseName } : false,
       http: { host, port },
+      ...(webhook ? { webhook } : {}),
     }).catch(async (err: unknown) => {
       await ledger.close();
       throw err;
@@ -282,15 +336,6 @@ export function register(program: Command): void {
     await runtime.stop();
     await ledger.close();
   });
-}
-
-function parseAddress(value: string): [string, number] {
-  const i = value.lastIndexOf(':');
-  const port = Number(value.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InputError(`expected host:port, got "${value}"`, { field: '--metrics-address' });
-  }
-  return [value.slice(0, i) || '127.0.0.1', port];
 }
 
 function positive(value: string, field: string): number {

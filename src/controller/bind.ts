@@ -1,8 +1,9 @@
 /** Binding the pod to its Ready node, and recording that it is bound. */
 import type { V1Pod } from '@kubernetes/client-node';
-import { type BerthObject, LABEL_POD_UID } from '../model/index.ts';
+import { type BerthObject, LABEL_POD_UID, type PlacedOffering } from '../model/index.ts';
 import { nodeNameFor } from './claim.ts';
 import { openInterval } from './cost.ts';
+import { isPlatformPod } from './platform-pod.ts';
 import { attemptOf, now, type StepContext } from './step-context.ts';
 
 /**
@@ -22,6 +23,12 @@ export function readyNode(ctx: StepContext, berth: BerthObject): string | undefi
   return ready && !node?.spec?.unschedulable ? node?.metadata?.name : undefined;
 }
 
+/** What was placed, at what price and why: the body of a Placed event. */
+function placedNote(berth: BerthObject, o: PlacedOffering): string {
+  const source = `${o.source.kind}${o.source.estimated ? ', estimated' : ''}`;
+  return `${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${source}: ${o.source.origin}). ${berth.spec.explanation}`;
+}
+
 export async function bind(
   ctx: StepContext,
   pod: V1Pod,
@@ -31,12 +38,7 @@ export async function bind(
   const meta = pod.metadata!;
   await ctx.writer.bind({ namespace: meta.namespace!, name: meta.name!, uid: meta.uid! }, nodeName);
   const o = berth.spec.offering!;
-  await ctx.writer.event(
-    pod,
-    'Normal',
-    'Placed',
-    `bound to ${nodeName}: ${o.instanceType} ${o.capacityType} in ${o.zone ?? o.region} at $${o.pricePerHour.toFixed(4)}/h (${o.source.kind}${o.source.estimated ? ', estimated' : ''}: ${o.source.origin}). ${berth.spec.explanation}`,
-  );
+  await ctx.writer.event(pod, 'Normal', 'Placed', `bound to ${nodeName}: ${placedNote(berth, o)}`);
   // One line per placement at the default level: what an operator greps for.
   ctx.log.info(
     {
@@ -66,6 +68,12 @@ export async function recordBound(
     openInterval(ctx, berth, pod, launchedAt).catch((err: unknown) =>
       ctx.log.warn({ err: String(err), berth: key }, 'could not open the cost interval; teardown records it'),
     );
+  }
+  const o = berth.spec.offering;
+  if (o && isPlatformPod(pod, ctx.options.owner)) {
+    // The platform's scheduler placed it: say so, as a bind by berth would.
+    const note = `running on ${nodeName} (${pod.spec?.schedulerName}): ${placedNote(berth, o)}`;
+    await ctx.writer.event(pod, 'Normal', 'Placed', note);
   }
   const launch = ctx.launches.get(key);
   const node = ctx.view.node(nodeName);

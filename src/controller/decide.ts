@@ -11,6 +11,7 @@ import {
   InputError,
   LABEL_CLUSTER,
 } from '../model/index.ts';
+import { admittedOffering, asAdmitted, asAdmittedPod, isPlatformPod } from './platform-pod.ts';
 import { errorMessage, now, podName, type StepContext } from './step-context.ts';
 
 /** Why a pod could not be decided: the Berth's status reason and message. */
@@ -32,7 +33,11 @@ async function decide(ctx: StepContext, pod: V1Pod): Promise<{ decision: Decisio
       .daemonSets()
       .map((ds) => ds.spec?.template.spec)
       .filter((s) => s !== undefined);
-    return { decision: ctx.engine.decide(pod, policy, daemonSets, ctx.unavailable.snapshot()) };
+    if (!isPlatformPod(pod, ctx.options.owner)) {
+      return { decision: ctx.engine.decide(pod, policy, daemonSets, ctx.unavailable.snapshot()) };
+    }
+    const decision = ctx.engine.decide(asAdmittedPod(pod), policy, daemonSets, ctx.unavailable.snapshot());
+    return { decision: asAdmitted(decision, admittedOffering(pod)) };
   } catch (err) {
     if (err instanceof InputError)
       return { failed: { reason: 'InvalidPlacementInput', message: err.message } };

@@ -23,6 +23,7 @@ import {
   watchBerthPods,
   watchBerths,
   watchDaemonSets,
+  watchPlatformPods,
   watchPolicies,
 } from '../kube/watches.ts';
 import {
@@ -33,11 +34,13 @@ import {
   POLICY_PLURAL,
   type PlacementPolicyStatus,
   type PolicySpec,
+  type Toleration,
 } from '../model/index.ts';
 import type { ClusterView, ClusterWriter } from './ports.ts';
 
 const VERSION = 'v1alpha1';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 export type PolicyObject = WatchedPolicy;
 
@@ -58,6 +61,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private watches:
     | {
         pods: ResourceWatch<V1Pod>;
+        platformPods: ResourceWatch<V1Pod>;
         berths: BerthWatch;
         nodes: ResourceWatch<V1Node>;
         policies: ResourceWatch<PolicyObject>;
@@ -80,6 +84,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     const options = { logger: this.log };
     this.watches = {
       pods: watchBerthPods(this.kc, this.schedulerName, handlers.pods, options),
+      platformPods: watchPlatformPods(this.kc, this.schedulerName, handlers.pods, options),
       berths: watchBerths(this.kc, this.schedulerName, handlers.berths, options),
       nodes: watchBerthNodes(this.kc, this.schedulerName, handlers.nodes, options),
       policies: watchPolicies(this.kc, handlers.policies, options),
@@ -99,7 +104,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
 
   // ClusterView: caches only.
   pod(namespace: string, name: string): V1Pod | undefined {
-    return this.w.pods.get(namespace, name);
+    return this.w.pods.get(namespace, name) ?? this.w.platformPods.get(namespace, name);
   }
   berth(namespace: string, name: string): BerthObject | undefined {
     const key = `${namespace}/${name}`;
@@ -123,7 +128,7 @@ export class KubeCluster implements ClusterView, ClusterWriter {
     return this.w.nodes.get(undefined, name);
   }
   pods(): V1Pod[] {
-    return this.w.pods.list();
+    return [...this.w.pods.list(), ...this.w.platformPods.list()];
   }
   async readPod(namespace: string, name: string): Promise<V1Pod | undefined> {
     try {
@@ -186,6 +191,20 @@ export class KubeCluster implements ClusterView, ClusterWriter {
   private remember(berth: BerthObject): BerthObject {
     this.written.set(`${berth.metadata.namespace}/${berth.metadata.name}`, berth);
     return berth;
+  }
+  async tolerate(pod: V1Pod, tolerations: readonly Toleration[]): Promise<void> {
+    const has = pod.spec?.tolerations ?? [];
+    const missing = tolerations.filter(
+      (t) => !has.some((h) => h.key === t.key && h.operator === t.operator && h.effect === t.effect),
+    );
+    if (missing.length === 0) return;
+    const ops = pod.spec?.tolerations
+      ? missing.map((t) => ({ op: 'add', path: '/spec/tolerations/-', value: t }))
+      : [{ op: 'add', path: '/spec/tolerations', value: missing }];
+    await this.core.patchNamespacedPod(
+      { namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', body: ops },
+      JSON_PATCH,
+    );
   }
   async bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void> {
     await bindPod(this.core, pod, nodeName);

@@ -5,6 +5,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { type BerthObject, CapacityError } from '../model/index.ts';
+import { bind } from './bind.ts';
 import { claimFor } from './claim.ts';
 import { openInterval, recordInterval } from './cost.ts';
 import { attemptOf, type Launch, now, type StepContext } from './step-context.ts';
@@ -68,6 +69,13 @@ export async function launch(ctx: StepContext, key: string, pod: V1Pod, berth: B
   if (current.error !== undefined) {
     ctx.launches.delete(key);
     await launchFailed(ctx, key, pod, berth, current.error);
+    return;
+  }
+  const virtual = current.instance?.virtualNode;
+  if (virtual) {
+    // A platform's node that is already there (ACI's virtual node): tolerate it and bind.
+    await ctx.writer.tolerate(pod, virtual.tolerations);
+    await bind(ctx, pod, berth, virtual.name);
     return;
   }
   // Launched; the node informer requeues us when it turns Ready. Give up on it after the timeout.

@@ -28,16 +28,23 @@ export interface Observed {
   berth?: BerthObject;
   /** The Ready node of the Berth's current attempt, if there is one. */
   readyNode?: string;
+  /**
+   * The pod was sent to a serverless platform's own scheduler at creation:
+   * berth records its Berth and cost, but never launches or binds for it.
+   */
+  platform?: boolean;
 }
 
 export function isTerminal(pod: V1Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
-export function nextStep({ pod, berth, readyNode }: Observed): Step {
+export function nextStep({ pod, berth, readyNode, platform = false }: Observed): Step {
   if (!berth) {
-    if (!pod || pod.metadata?.deletionTimestamp || isTerminal(pod) || pod.spec?.nodeName)
-      return { kind: 'nothing' };
+    if (!pod || pod.metadata?.deletionTimestamp) return { kind: 'nothing' };
+    // A platform may run the pod, even to its end, before berth sees it; it still gets its Berth and cost.
+    if (platform && pod.spec?.nodeName) return { kind: 'decide' };
+    if (isTerminal(pod) || pod.spec?.nodeName) return { kind: 'nothing' };
     return { kind: 'decide' };
   }
   const phase = berth.status?.phase;
@@ -46,6 +53,11 @@ export function nextStep({ pod, berth, readyNode }: Observed): Step {
   const finished = podGone || (pod !== undefined && isTerminal(pod));
 
   const deleting = berth.metadata.deletionTimestamp !== undefined;
+  // Where a platform ran the pod is recorded before its end is.
+  const boundThere = platform && !podGone && pod?.spec?.nodeName;
+  if (boundThere && phase !== 'Bound' && phase !== 'Terminated' && berth.spec.offering && !deleting) {
+    return { kind: 'record-bound', nodeName: boundThere };
+  }
   if (finished || deleting) {
     if (phase !== 'Terminated') return { kind: 'teardown' };
     // A stale Berth blocks the new pod of the same name, so it is deleted, not just released.
@@ -62,7 +74,7 @@ export function nextStep({ pod, berth, readyNode }: Observed): Step {
     return phase === 'Bound' ? { kind: 'nothing' } : { kind: 'record-bound', nodeName: boundTo };
   }
   // Bound is only recorded after the binding succeeded: an unbound pod here is a cache that lags.
-  if (phase === 'Bound') return { kind: 'nothing' };
+  if (phase === 'Bound' || platform) return { kind: 'nothing' };
   if (readyNode) return { kind: 'bind', nodeName: readyNode };
   return { kind: 'launch' };
 }

@@ -1,5 +1,5 @@
 import type { V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { BerthObject, BerthSpec, BerthStatus, PolicySpec } from '../model/index.ts';
+import type { BerthObject, BerthSpec, BerthStatus, PolicySpec, Toleration } from '../model/index.ts';
 
 /**
  * What the reconciler reads (informer caches: never an API call) and writes
@@ -38,6 +38,8 @@ export interface ClusterWriter {
   deleteBerth(namespace: string, name: string): Promise<void>;
   /** Binds the pod (pods/binding, uid precondition); already bound to this node is fine. */
   bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void>;
+  /** Adds tolerations to a pod that lacks them (the only change a pod's spec allows after creation). */
+  tolerate(pod: V1Pod, tolerations: readonly Toleration[]): Promise<void>;
   /** Deletes the Node; already gone is fine. */
   deleteNode(name: string): Promise<void>;
   cordon(nodeName: string): Promise<void>;

@@ -2,6 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BerthObject } from '../model/index.ts';
 import { bind, readyNode, recordBound } from './bind.ts';
 import { decideAndRecord, redecide } from './decide.ts';
+import { isPlatformPod } from './platform-pod.ts';
 import { launch } from './launch.ts';
 import { reportMalformed } from './malformed.ts';
 import { type Step, nextStep } from './next-step.ts';
@@ -35,7 +36,12 @@ export class Reconciler {
     if (problem !== undefined) return reportMalformed(this.ctx, key, pod, problem);
     this.ctx.malformed.delete(key);
     const berth = this.d.view.berth(namespace, name);
-    const step = nextStep({ pod, berth, readyNode: berth ? readyNode(this.ctx, berth) : undefined });
+    const step = nextStep({
+      pod,
+      berth,
+      readyNode: berth ? readyNode(this.ctx, berth) : undefined,
+      platform: isPlatformPod(pod, this.d.options.owner),
+    });
     if (step.kind === 'teardown' && !pod && berth && (await stillRunning(this.ctx, berth))) {
       // The cache lost sight of a pod the API server still runs: never take its machine for that.
       this.d.log.warn({ key }, 'pod missing from the cache but alive; waiting for the watch');

@@ -31,7 +31,8 @@ export async function teardown(
   const instanceId = status?.instanceId ?? launch?.instance?.id ?? ctx.view.node(nodeName)?.spec?.providerID;
   await terminateMachine(ctx, nodeName, instanceId);
 
-  const started = status?.timestamps?.Launching ?? status?.timestamps?.Bound;
+  // A machine costs from its launch; a pod a platform ran (never launched by berth), from its start.
+  const started = status?.timestamps?.Launching ?? podStart(pod, berth) ?? status?.timestamps?.Bound;
   if (started) {
     await recordInterval(
       ctx,
@@ -80,6 +81,11 @@ export async function release(
   ctx.unplaced.delete(key);
   await ctx.writer.releaseBerth(berth.metadata.namespace, berth.metadata.name);
   if (deleteBerth) await ctx.writer.deleteBerth(berth.metadata.namespace, berth.metadata.name);
+}
+
+function podStart(pod: V1Pod | undefined, berth: BerthObject): string | undefined {
+  const t = pod?.metadata?.uid === berth.spec.pod.uid ? pod.status?.startTime : undefined;
+  return t === undefined ? undefined : new Date(t).toISOString();
 }
 
 function finishedAt(pod: V1Pod | undefined): string | undefined {

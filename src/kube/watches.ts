@@ -20,6 +20,7 @@ import {
   type BerthObject,
   GROUP,
   LABEL_CLUSTER,
+  LABEL_PLATFORM,
   LABEL_POD_UID,
   type PlacementPolicyObject,
   POLICY_PLURAL,
@@ -43,6 +44,23 @@ export function installationSelector(schedulerName: string): string {
   return `${LABEL_CLUSTER}=${schedulerName}`;
 }
 
+/** Pods by selectors, in every namespace (list and watch with the same ones). */
+function watchPods(
+  kc: KubeConfig,
+  selectors: { fieldSelector: string; labelSelector?: string; name: string },
+  handlers: ResourceHandlers<V1Pod>,
+  options: Options,
+): ResourceWatch<V1Pod> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const { name, ...query } = selectors;
+  return watchResources(kc, '/api/v1/pods', () => core.listPodForAllNamespaces(query), handlers, {
+    ...options,
+    ...query,
+    name,
+    model: 'V1Pod',
+  });
+}
+
 /** Pods that asked for this installation (spec.schedulerName), in every namespace, for their whole life. */
 export function watchBerthPods(
   kc: KubeConfig,
@@ -50,14 +68,31 @@ export function watchBerthPods(
   handlers: ResourceHandlers<V1Pod>,
   options: Options = {},
 ): ResourceWatch<V1Pod> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const fieldSelector = `spec.schedulerName=${schedulerName}`;
-  return watchResources(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ fieldSelector }), handlers, {
-    ...options,
-    fieldSelector,
-    name: 'pods',
-    model: 'V1Pod',
-  });
+  return watchPods(
+    kc,
+    { fieldSelector: `spec.schedulerName=${schedulerName}`, name: 'pods' },
+    handlers,
+    options,
+  );
+}
+
+/**
+ * Pods this installation's webhook sent to a serverless platform's own
+ * scheduler (they carry its label and another scheduler name): berth keeps
+ * their Berth and cost, the platform runs them.
+ */
+export function watchPlatformPods(
+  kc: KubeConfig,
+  schedulerName: string,
+  handlers: ResourceHandlers<V1Pod>,
+  options: Options = {},
+): ResourceWatch<V1Pod> {
+  const selectors = {
+    labelSelector: `${LABEL_PLATFORM},${installationSelector(schedulerName)}`,
+    fieldSelector: `spec.schedulerName!=${schedulerName}`,
+    name: 'platform-pods',
+  };
+  return watchPods(kc, selectors, handlers, options);
 }
 
 /** Nodes this installation launched (they carry the pod-uid label and its own). */

@@ -40,4 +40,15 @@ export interface AwsProviderConfig {
   endpoint?: string;
   /** SQS queue that EventBridge feeds with spot interruption and rebalance events. */
   interruptionQueueUrl?: string;
+  /**
+   * Run pods on Fargate when it is the cheapest: berth keeps one Fargate
+   * profile for the installation (any namespace, pods carrying its labels).
+   * Absent: Fargate is not configured, and its offerings are out of reach.
+   */
+  fargate?: {
+    /** The role Fargate pods run as (arn:aws:iam::…:role/…). */
+    podExecutionRoleArn: string;
+    /** Private subnets for Fargate pods; default: the subnets of `subnets`. */
+    subnets?: readonly string[];
+  };
 }

@@ -35,6 +35,23 @@ export interface Claim {
   node?: NodeSettings;
 }
 
+/** A toleration the pod needs to run on a platform's node. */
+export interface Toleration {
+  key: string;
+  operator: 'Exists' | 'Equal';
+  value?: string;
+  effect?: Taint['effect'];
+}
+
+/**
+ * A node a serverless platform already runs (a virtual node, such as Azure
+ * Container Instances'): the pod is bound there, with these tolerations added.
+ */
+export interface VirtualNode {
+  name: string;
+  tolerations: readonly Toleration[];
+}
+
 export type InstanceState = 'pending' | 'running' | 'terminating' | 'terminated';
 
 export interface Instance {
@@ -45,6 +62,8 @@ export interface Instance {
   offeringId: string;
   state: InstanceState;
   launchedAt: string;
+  /** Set when the claim runs on a platform's virtual node instead of a machine of its own. */
+  virtualNode?: VirtualNode;
 }
 
 /**

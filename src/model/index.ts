@@ -21,3 +21,4 @@ export * from './reach.ts';
 export * from './aws-errors.ts';
 export * from './provider-setup.ts';
 export * from './backoff.ts';
+export * from './admission.ts';

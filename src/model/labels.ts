@@ -34,3 +34,11 @@ export const ANNOTATION_LAUNCHED_AT = 'berth.dev/launched-at';
 export const ANNOTATION_KWOK_NODE = 'kwok.x-k8s.io/node';
 /** Our kwok stage completes a pod this long after it starts running (a Go duration, e.g. `30s`). */
 export const ANNOTATION_COMPLETE_AFTER = 'berth.dev/complete-after';
+
+/** The virtual node AKS runs for Azure Container Instances, and the taint virtual-kubelet puts on it. */
+export const ACI_VIRTUAL_NODE = 'virtual-node-aci-linux';
+export const VIRTUAL_KUBELET_TAINT = {
+  key: 'virtual-kubelet.io/provider',
+  value: 'azure',
+  effect: 'NoSchedule',
+} as const;

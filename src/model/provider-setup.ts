@@ -19,6 +19,8 @@ export interface ProviderContext {
 /** A provider the runtime can stop: background pollers end, launches in flight are abandoned. */
 export interface ClosableProvider extends NodeProvider {
   close(): Promise<void> | void;
+  /** What the installation needs in the cloud before it launches anything (e.g. AWS's Fargate profile); fails the start. */
+  prepare?(): Promise<void>;
 }
 
 /** One cloud's provider, configured and checked, not yet started. */

@@ -23,6 +23,7 @@ import {
   type PriceMultipliers,
   type PricingAdapter,
   type ProviderSetup,
+  type Reach,
 } from '../model/index.ts';
 import { nodeAllocatable } from '../placement/node-reserved.ts';
 import { type ReachResult, withinReach } from '../placement/reach.ts';
@@ -31,6 +32,8 @@ import { startHttpServer } from '../server/http.ts';
 import { dashboardRoutes } from '../server/dashboard.ts';
 import { meteredLedger } from './metered-ledger.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
+import { type Admission, startAdmission, type WebhookOptions } from './admission.ts';
+import { serverlessRoutes } from '../admission/serverless-routes.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 /** The controller's tuning passes through as it is (see ControllerConfig for each). */
@@ -68,6 +71,13 @@ export interface RuntimeOptions extends ControllerTuning {
   /** Lease to compete for; `false` acts at once (single replica, tests). */
   leaderElection?: { namespace: string; name: string; identity?: string } | false;
   http?: { host: string; port: number } | false;
+  /**
+   * The serverless platforms configured for this installation (default: every
+   * one the provider can reach); the others' offerings are out of reach.
+   */
+  serverless?: readonly string[];
+  /** Serve the admission webhook (opt-in by label, decided at creation); off when absent. */
+  webhook?: WebhookOptions | false;
   ledger?: CostLedger;
   /** While leading, roll per-pod intervals older than this into daily rows (hourly); absent keeps them all. */
   ledgerRetentionMs?: number;
@@ -89,11 +99,20 @@ export interface Runtime<P extends RuntimeProvider = LocalProvider> {
   readonly log: Logger;
   /** Where /metrics, /healthz and /readyz are served (`host:port`; the real port when 0 was asked for). */
   readonly httpAddress?: string;
+  /** Where the admission webhook is served (`host:port`), when it is. */
+  readonly webhookAddress?: string;
   /** The acting controller, while this replica leads. */
   controller(): Controller | undefined;
   /** Resolves once this replica leads and its controller has synced. */
   leading(): Promise<Controller>;
   stop(): Promise<void>;
+}
+
+/** The reach with only the serverless platforms configured (all it has when `configured` is absent). */
+function onlyServerless(reach: Reach, configured: readonly string[] | undefined): Reach {
+  return configured
+    ? { ...reach, serverless: reach.serverless.filter((p) => configured.includes(p)) }
+    : reach;
 }
 
 /** The presets and the cluster's PlacementPolicies, as the controller asks for them. */
@@ -129,7 +148,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
-  const reach = setup ? setup.reach : localReach(o.cloud, o.region);
+  const reach = onlyServerless(setup ? setup.reach : localReach(o.cloud, o.region), o.serverless);
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
   const logLeftOut = (leftOut: ReachResult['leftOut'], source: string) => {
     for (const out of leftOut) {
@@ -186,6 +205,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
           }
           offerings = next;
           current?.replaceOfferings(next);
+          admission?.replaceOfferings(next);
           reportCatalogAge();
           log.info({ source, offerings: next.length }, 'prices in use');
         },
@@ -222,6 +242,17 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
         ...(o.interruptionGraceMs !== undefined ? { interruptionGraceMs: o.interruptionGraceMs } : {}),
         onError: (err) => log.warn({ err: String(err) }, 'local provider background error'),
       });
+  if ('prepare' in provider && provider.prepare) {
+    try {
+      await provider.prepare();
+    } catch (err) {
+      // Nothing started so far may outlive a start that failed.
+      clearInterval(ageTimer);
+      refreshing.abort();
+      await provider.close();
+      throw err;
+    }
+  }
   // What passes through the ledger is also counted for Prometheus.
   const ledger = meteredLedger(o.ledger ?? createMemoryLedger(), metrics);
   const retention = o.ledgerRetentionMs;
@@ -289,6 +320,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const own = new AbortController();
   let elector: LeaderElector | undefined;
   let server: Server | undefined;
+  let admission: Admission | undefined;
   /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
   const shutdown = async () => {
     clearInterval(ageTimer);
@@ -298,6 +330,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     if (elector) await elector.release();
     await current?.stop();
     await provider.close();
+    await admission?.stop();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   };
   // The address first: taken, it fails the start before anything watches or buys.
@@ -318,6 +351,25 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
           beforeScrape: () => ledger.sync(),
         },
       );
+    } catch (err) {
+      await shutdown();
+      throw err;
+    }
+  }
+  if (o.webhook) {
+    try {
+      admission = await startAdmission({
+        kubeConfig: controllerKubeConfig,
+        log,
+        metrics,
+        schedulerName: installation,
+        defaultPolicy: o.defaultPolicy ?? CONTROLLER_DEFAULTS.defaultPolicy,
+        policies: builtInPolicies,
+        offerings,
+        cannotHost: reach.cannotHost,
+        routes: serverlessRoutes(installation, reach.serverless),
+        webhook: o.webhook,
+      });
     } catch (err) {
       await shutdown();
       throw err;
@@ -350,6 +402,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
     metrics,
     log,
     ...(bound && typeof bound === 'object' ? { httpAddress: `${bound.address}:${bound.port}` } : {}),
+    ...(admission ? { webhookAddress: admission.address } : {}),
     controller: () => current,
     leading: () => leadingPromise,
     stop: shutdown,

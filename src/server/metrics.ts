@@ -67,6 +67,13 @@ export function createMetrics() {
       labelNames: ['namespace', 'capacity_type'],
       registers: [registry],
     }),
+    admissions: new Histogram({
+      name: 'berth_webhook_admission_duration_seconds',
+      help: 'Time to answer one admission request, by outcome (placed, skipped, warned)',
+      labelNames: ['outcome'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
     isLeader: new Gauge({
       name: 'berth_leader',
       help: '1 when this replica holds the leader lease',

@@ -207,6 +207,50 @@ describe('deploy/helm/berth', () => {
     expect(container(objects).args).toEqual(['--install-crds']);
   });
 
+  it('serves the admission webhook through a Service, with cert-manager`s certificate or, alone, its own', async () => {
+    const objects = await render('hook', '--values', AWS_VALUES, '--set', 'webhook.enabled=true');
+    const vars = env(objects);
+    expect(vars.BERTH_WEBHOOK_ADDRESS).toBe('0.0.0.0:9443');
+    expect(vars.BERTH_WEBHOOK_SERVICE).toMatch(/^[a-z0-9-]+\/hook-berth-webhook:443$/);
+    expect(vars.BERTH_WEBHOOK_FAILURE_POLICY).toBe('Ignore');
+    expect(vars.BERTH_WEBHOOK_CERT_DIR).toBe('/etc/berth/webhook');
+    const kinds = objects.map((o) => `${o.kind} ${o.metadata?.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Service hook-berth-webhook',
+        'Certificate hook-berth-webhook',
+        'Issuer hook-berth-webhook-ca',
+      ]),
+    );
+    // Two replicas each making a CA of their own would overwrite each other's CA bundle.
+    const twoAlone = await helm(
+      'template',
+      'hook',
+      chart,
+      '--values',
+      AWS_VALUES,
+      '--set',
+      'webhook.enabled=true',
+      '--set',
+      'webhook.certManager=false',
+    );
+    expect(twoAlone.code).not.toBe(0);
+    expect(twoAlone.stderr).toContain('webhook.certManager');
+    const alone = await render(
+      'hook',
+      '--values',
+      AWS_VALUES,
+      '--set',
+      'webhook.enabled=true',
+      '--set',
+      'webhook.certManager=false',
+      '--set',
+      'replicaCount=1',
+    );
+    expect(env(alone).BERTH_WEBHOOK_CERT_DIR).toBeUndefined();
+    expect(alone.map((o) => o.kind)).not.toContain('Certificate');
+  });
+
   it('every rendered object is accepted by the API server (server-side dry run), and none is created', async () => {
     const api = kc.makeApiClient(DryRunApply);
     const release = `chart-${namespace.slice(-8)}`;

@@ -89,6 +89,22 @@ describe('nextStep', () => {
     expect(nextStep({ pod: pod(), berth: berth({ phase: 'Bound' }), readyNode: 'n1' }).kind).toBe('nothing');
   });
 
+  it('for a pod a serverless platform runs: decides even once it runs, never launches, records where it runs', () => {
+    expect(nextStep({ pod: pod({ nodeName: 'fargate-1' }), platform: true }).kind).toBe('decide');
+    expect(nextStep({ pod: pod(), berth: berth(), platform: true }).kind).toBe('nothing');
+    expect(nextStep({ pod: pod({ nodeName: 'fargate-1' }), berth: berth(), platform: true })).toEqual({
+      kind: 'record-bound',
+      nodeName: 'fargate-1',
+    });
+    expect(
+      nextStep({
+        pod: pod({ phase: 'Succeeded', nodeName: 'fargate-1' }),
+        berth: berth({ phase: 'Bound' }),
+        platform: true,
+      }).kind,
+    ).toBe('teardown');
+  });
+
   it('decides again when nothing fitted before', () => {
     expect(nextStep({ pod: pod(), berth: berth({ offering: false, phase: 'Pending' }) }).kind).toBe(
       'redecide',

@@ -101,6 +101,9 @@ class MemoryCluster implements ClusterView, ClusterWriter {
   async deleteNode() {
     this.writes.push('deleteNode');
   }
+  async tolerate() {
+    this.writes.push('tolerate');
+  }
   async cordon() {}
   async evict() {}
   async event(_pod: V1Pod, _type: string, reason: string, note: string) {

@@ -42,6 +42,7 @@ const CALLS: Record<string, Permission[]> = {
     'berth.dev/placementpolicies/status patch',
   ],
   'src/controller/kube-cluster.ts: deleteNode': ['/nodes delete'],
+  'src/controller/kube-cluster.ts: patchNamespacedPod': ['/pods patch'],
   'src/kube/binding.ts: createNamespacedPodBinding': ['/pods/binding create'],
   'src/kube/binding.ts: readNamespacedPod': ['/pods get'],
   'src/kube/eviction.ts: createNamespacedPodEviction': ['/pods/eviction create'],
@@ -55,6 +56,15 @@ const CALLS: Record<string, Permission[]> = {
   'src/kube/berths.ts: patchNamespacedCustomObject': ['berth.dev/berths patch'],
   'src/kube/berths.ts: patchNamespacedCustomObjectStatus': ['berth.dev/berths/status patch'],
   'src/kube/berths.ts: deleteNamespacedCustomObject': ['berth.dev/berths delete'],
+  'src/kube/webhook-configuration.ts: readMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations get',
+  ],
+  'src/kube/webhook-configuration.ts: createMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations create',
+  ],
+  'src/kube/webhook-configuration.ts: patchMutatingWebhookConfiguration': [
+    'admissionregistration.k8s.io/mutatingwebhookconfigurations patch',
+  ],
   'src/kube/leader.ts: readNamespacedLease': ['coordination.k8s.io/leases get'],
   'src/kube/leader.ts: createNamespacedLease': ['coordination.k8s.io/leases create'],
   'src/kube/leader.ts: replaceNamespacedLease': ['coordination.k8s.io/leases update'],

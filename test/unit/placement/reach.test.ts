@@ -57,7 +57,7 @@ describe('a provider reach', () => {
 
   it('the AWS provider launches no Fargate, only in zones it has subnets in, only archs it has images for', () => {
     const reach = awsReach(awsConfig);
-    expect(outOfReach(fargate, reach)).toBe('capacity type');
+    expect(outOfReach(fargate, reach)).toBe('serverless platform');
     expect(outOfReach(testOffering({ zone: 'us-east-1c', arch: 'arm64' }), reach)).toBe('zone');
     expect(outOfReach(testOffering({ zone: 'us-east-1b', arch: 'arm64' }), reach)).toBeUndefined();
     expect(outOfReach(testOffering({ arch: 'amd64' }), reach)).toBe('architecture');

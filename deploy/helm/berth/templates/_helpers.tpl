@@ -87,6 +87,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   "BERTH_AWS_SERVICE_CIDR" $aws.serviceCidr
   "BERTH_AWS_ENDPOINT" $aws.endpoint
   "BERTH_AWS_INTERRUPTION_QUEUE" $aws.interruptionQueue
+  "BERTH_AWS_FARGATE_ROLE" $aws.fargateRole
+  "BERTH_AWS_FARGATE_SUBNETS" (join "," $aws.fargateSubnets)
 -}}
 {{- range $name, $value := $vars }}
 {{- if $value }}

@@ -22,6 +22,7 @@ const allows = (action: string) =>
 const SERVICE: Record<string, string> = {
   '@aws-sdk/client-ec2': 'ec2',
   '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-eks': 'eks',
   '@aws-sdk/client-pricing': 'pricing',
 };
 
