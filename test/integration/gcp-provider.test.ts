@@ -17,6 +17,7 @@ const TEMPLATE = 'gke-unit-default-pool';
 let server: ComputeServer;
 let provider: GcpProvider;
 let offerings: Offering[];
+const adapterWarnings: string[] = [];
 
 const claim = (
   n: number,
@@ -52,7 +53,7 @@ beforeAll(async () => {
     computeEndpoint: server.endpoint,
     billingEndpoint: server.endpoint,
     apiKey: 'test',
-    onWarning: () => {},
+    onWarning: (m) => adapterWarnings.push(m),
   });
   offerings = await adapter.fetch(AbortSignal.timeout(30_000));
   provider = createGcpProvider(
@@ -83,6 +84,13 @@ describe('the GCP pricing adapter', () => {
     const gpu = offerings.find((o) => o.instanceType === 'g2-standard-8' && o.capacityType === 'on-demand');
     expect(gpu?.gpu).toMatchObject({ count: 1, model: 'l4' });
     expect(offerings.find((o) => o.instanceType === 't2a-standard-2')?.arch).toBe('arm64');
+    // Reported, never guessed: the SKU that matched nothing, and how far live prices are from the embedded ones.
+    const said = adapterWarnings.join('\n');
+    expect(said).toMatch(/1 machine SKUs matched no family or GPU model .*Custom Instance Core/);
+    // The simulated spot rates are 30% of on-demand, well under the embedded spot prices.
+    expect(said).toMatch(
+      /gcp us-central1: \d+ of \d+ prices also in the embedded catalog differ from it by more than 1%/,
+    );
   });
 
   it('names what to fix when Google refuses the call', async () => {
