@@ -37,6 +37,17 @@ const claim = (
   };
 };
 
+/** The provider's config for the local server: one cluster, two zones. */
+const providerConfig = () => ({
+  project: PROJECT,
+  region: REGION,
+  zones: ZONES,
+  clusterName: 'unit',
+  nodePoolTemplate: TEMPLATE,
+  endpoint: server.endpoint,
+  apiKey: 'test',
+});
+
 beforeAll(async () => {
   server = await startComputeServer({
     project: PROJECT,
@@ -56,18 +67,11 @@ beforeAll(async () => {
     onWarning: (m) => adapterWarnings.push(m),
   });
   offerings = await adapter.fetch(AbortSignal.timeout(30_000));
-  provider = createGcpProvider(
-    {
-      project: PROJECT,
-      region: REGION,
-      zones: ZONES,
-      clusterName: 'unit',
-      nodePoolTemplate: TEMPLATE,
-      endpoint: server.endpoint,
-      apiKey: 'test',
-    },
-    { installation: 'gcp-provider-test', retry: { baseDelayMs: 10, maxDelayMs: 40 }, onWarning: () => {} },
-  );
+  provider = createGcpProvider(providerConfig(), {
+    installation: 'gcp-provider-test',
+    retry: { baseDelayMs: 10, maxDelayMs: 40 },
+    onWarning: () => {},
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -185,18 +189,7 @@ describe('the GCP provider', () => {
   it('lists only its own VMs and deletes idempotently', async () => {
     const listed = await provider.list();
     expect(listed.map((i) => i.nodeName).sort()).toEqual(['berth-test1-0', 'berth-test3-0']);
-    const other = createGcpProvider(
-      {
-        project: PROJECT,
-        region: REGION,
-        zones: ZONES,
-        clusterName: 'unit',
-        nodePoolTemplate: TEMPLATE,
-        endpoint: server.endpoint,
-        apiKey: 'test',
-      },
-      { installation: 'someone-else', onWarning: () => {} },
-    );
+    const other = createGcpProvider(providerConfig(), { installation: 'someone-else', onWarning: () => {} });
     expect(await other.list()).toEqual([]);
     await other.close();
     for (const i of listed) {
