@@ -9,7 +9,7 @@ import {
 import { loadCatalog } from '../catalog/load.ts';
 import { applyMultipliers } from '../multipliers.ts';
 import { type GcpPricingClientOptions, gcpPricingClients } from './clients.ts';
-import { gcpLiveOfferings } from './offerings.ts';
+import { compareWithEmbedded, gcpLiveOfferings } from './offerings.ts';
 import { type GceMachineType, shapesOfRegion } from './shapes.ts';
 import { type BillingSku, type GcpRates, ratesFromSkus } from './skus.ts';
 
@@ -91,14 +91,20 @@ export function createGcpPricingAdapter(options: GcpPricingAdapterOptions): GcpP
     throw new InputError('the GCP project is needed to list machine types', { field: 'project' });
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const clients = gcpPricingClients(options);
+  let embedded: readonly Offering[] | undefined;
+  // Read once: GPU memory per model (the API does not give it) and the prices live ones are checked against.
+  const embeddedOfferings = () => {
+    embedded ??= loadCatalog({
+      clouds: ['gcp'],
+      ...(options.catalogDir ? { dir: options.catalogDir } : {}),
+      onWarning: () => {},
+    }).offerings;
+    return embedded;
+  };
   let gpuMemory: Map<string, number> | undefined;
   const gpuMemoryMiB = (model: string) => {
     gpuMemory ??= new Map(
-      loadCatalog({
-        clouds: ['gcp'],
-        ...(options.catalogDir ? { dir: options.catalogDir } : {}),
-        onWarning: () => {},
-      }).offerings.flatMap((o) =>
+      embeddedOfferings().flatMap((o) =>
         o.gpu && o.gpu.memoryMiB > 0 ? [[o.gpu.model, o.gpu.memoryMiB] as const] : [],
       ),
     );
@@ -161,6 +167,15 @@ export function createGcpPricingAdapter(options: GcpPricingAdapterOptions): GcpP
       for (const [reason, types] of Object.entries(live.skipped)) {
         warn(
           `gcp ${region}: ${types.length} left out, ${reason}: ${types.slice(0, 5).join(', ')}${types.length > 5 ? ', ...' : ''}`,
+        );
+      }
+      const check = compareWithEmbedded(
+        live.offerings,
+        embeddedOfferings().filter((o) => o.region === region),
+      );
+      if (check.differing > 0) {
+        warn(
+          `gcp ${region}: ${check.differing} of ${check.compared} prices also in the embedded catalog differ from it by more than 1%, e.g. ${check.examples.join('; ')}`,
         );
       }
       if (!live.offerings.some((o) => o.capacityType === 'on-demand')) {

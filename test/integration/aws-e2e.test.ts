@@ -1,6 +1,5 @@
 import { DescribeInstancesCommand, type Instance as Ec2Instance } from '@aws-sdk/client-ec2';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { BatchV1Api, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsPricingAdapter } from '../../pricing/aws/adapter.ts';
@@ -14,9 +13,10 @@ import {
 } from '../../providers/aws/simulation.ts';
 import { LABEL_POD_UID, type BerthObject } from '../../src/model/index.ts';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
-import { berthPod, core, ensureCrds, getBerth, kc, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
+import { berthPod, core, ensureCrds, getBerth, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
+import { startSpotJob } from './spot-job.ts';
 import { ec2Product, type PriceListServer, startPriceListServer } from './price-list-server.ts';
 
 /**
@@ -28,7 +28,6 @@ import { ec2Product, type PriceListServer, startPriceListServer } from './price-
 
 const CLUSTER = 'berth-e2e';
 const REGION = 'us-east-1';
-const batch = kc.makeApiClient(BatchV1Api);
 
 // The runtime's AWS clients use the SDK's default credential chain, as in production.
 process.env.AWS_ACCESS_KEY_ID = EMULATOR_CREDENTIALS.accessKeyId;
@@ -207,29 +206,8 @@ describe('berth on AWS (moto) end to end', () => {
 
   it('moves a Job pod to a new machine when a spot interruption warning arrives through SQS', async () => {
     const ns = await freshNamespace(core, 'aws-spot');
-    const template = berthPod('x', { completeAfter: '10m' });
-    await batch.createNamespacedJob({
-      namespace: ns,
-      body: {
-        metadata: { name: 'train' },
-        spec: {
-          backoffLimit: 3,
-          template: {
-            metadata: { annotations: template.metadata?.annotations, labels: { app: 'train' } },
-            spec: { ...template.spec!, affinity: spotOnly },
-          },
-        },
-      },
-    });
-    const jobPods = async () =>
-      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=train' })).items.filter(
-        (p) => !p.metadata?.deletionTimestamp,
-      );
-    const first = await waitFor(
-      'the first Job pod running',
-      async () => (await jobPods()).find((p) => p.status?.phase === 'Running'),
-      90_000,
-    );
+    const job = await startSpotJob(ns);
+    const first = job.first;
     const firstUid = first.metadata!.uid!;
     const [machine] = await instancesOfPod(firstUid);
     expect(machine?.InstanceLifecycle).toBe('spot');
@@ -251,17 +229,7 @@ describe('berth on AWS (moto) end to end', () => {
       }),
     );
 
-    const second: V1Pod = await waitFor(
-      'a replacement Job pod running on another node',
-      async () =>
-        (await jobPods()).find(
-          (p) =>
-            p.metadata?.uid !== firstUid &&
-            p.status?.phase === 'Running' &&
-            p.spec?.nodeName !== first.spec?.nodeName,
-        ),
-      120_000,
-    );
+    const second = await job.replacement();
     const [replacement, ...more] = await instancesOfPod(second.metadata!.uid!);
     expect(more).toHaveLength(0);
     expect(replacement?.InstanceId).not.toBe(machine?.InstanceId);
@@ -271,7 +239,7 @@ describe('berth on AWS (moto) end to end', () => {
       true,
     );
 
-    await batch.deleteNamespacedJob({ name: 'train', namespace: ns, propagationPolicy: 'Background' });
+    await job.delete();
     await waitInstanceGone(replacement!.InstanceId!);
   });
 
@@ -326,14 +294,3 @@ describe('berth on AWS (moto) end to end', () => {
     expect(registrarErrors).toEqual([]);
   });
 });
-
-/** Spot machines only, so the interruption scenario always has a spot machine to interrupt. */
-const spotOnly = {
-  nodeAffinity: {
-    requiredDuringSchedulingIgnoredDuringExecution: {
-      nodeSelectorTerms: [
-        { matchExpressions: [{ key: 'berth.dev/capacity-type', operator: 'In', values: ['spot'] }] },
-      ],
-    },
-  },
-};

@@ -1,4 +1,3 @@
-import { BatchV1Api, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
@@ -8,8 +7,9 @@ import { gcpProviderSetup } from '../../providers/gcp/setup.ts';
 import { type GcpSimulation, startGcpSimulation } from '../../providers/gcp/simulation.ts';
 import { LABEL_POD_UID } from '../../src/model/index.ts';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
-import { berthPod, core, ensureCrds, getBerth, kc, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
+import { berthPod, core, ensureCrds, getBerth, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
+import { startSpotJob } from './spot-job.ts';
 
 /**
  * The proof for GCP: the real runtime `berth run --provider gcp --live-prices`
@@ -22,7 +22,6 @@ import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
 
 const CLUSTER = 'berth-gcp-e2e';
 const SCHEDULER = 'berth-gcp-e2e';
-const batch = kc.makeApiClient(BatchV1Api);
 
 let sim: GcpSimulation;
 let berth: Runtime<GcpProvider>;
@@ -64,7 +63,6 @@ async function startBerthOnGcp(): Promise<Runtime<GcpProvider>> {
 type Vm = Record<string, unknown> & { name: string; labels?: Record<string, string>; status?: string };
 const vms = () => sim.server.instances() as Vm[];
 const vmsOfClaimPrefix = (uid: string) => vms().filter((v) => v.labels?.[LABEL_CLAIM]?.startsWith(uid));
-const podOf = (uid: string) => (p: V1Pod) => p.metadata?.uid === uid;
 
 async function waitVmGone(name: string): Promise<void> {
   await waitFor(
@@ -166,51 +164,20 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
 
   it('moves a Job pod to a new VM when Compute Engine preempts its spot VM', async () => {
     const ns = await freshNamespace(core, 'gcp-spot');
-    const template = berthPod('x', { completeAfter: '10m', schedulerName: SCHEDULER });
-    await batch.createNamespacedJob({
-      namespace: ns,
-      body: {
-        metadata: { name: 'train' },
-        spec: {
-          backoffLimit: 3,
-          template: {
-            metadata: { annotations: template.metadata?.annotations, labels: { app: 'train' } },
-            spec: { ...template.spec!, affinity: spotOnly },
-          },
-        },
-      },
-    });
-    const jobPods = async () =>
-      (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=train' })).items.filter(
-        (p) => !p.metadata?.deletionTimestamp,
-      );
-    const first = await waitFor(
-      'the first Job pod running',
-      async () => (await jobPods()).find((p) => p.status?.phase === 'Running'),
-      90_000,
-    );
+    const job = await startSpotJob(ns, SCHEDULER);
+    const first = job.first;
     const vm = vms().find((v) => v.name === first.spec?.nodeName);
     expect((vm?.scheduling as { provisioningModel?: string } | undefined)?.provisioningModel).toBe('SPOT');
     sim.server.preempt(String(vm?.zone).split('/').pop() ?? '', vm!.name);
 
-    const second: V1Pod = await waitFor(
-      'a replacement Job pod running on another node',
-      async () =>
-        (await jobPods()).find(
-          (p) =>
-            !podOf(first.metadata!.uid!)(p) &&
-            p.status?.phase === 'Running' &&
-            p.spec?.nodeName !== first.spec?.nodeName,
-        ),
-      120_000,
-    );
+    const second = await job.replacement();
     const replacement = vms().find((v) => v.name === second.spec?.nodeName);
     expect(replacement?.name).not.toBe(vm?.name);
     await waitVmGone(vm!.name);
     expect((await eventsOf(ns, first.metadata!.name!)).some((e) => e.startsWith('SpotInterruption: '))).toBe(
       true,
     );
-    await batch.deleteNamespacedJob({ name: 'train', namespace: ns, propagationPolicy: 'Background' });
+    await job.delete();
     await waitVmGone(replacement!.name);
   });
 
@@ -248,14 +215,3 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
     expect(registrarErrors).toEqual([]);
   });
 });
-
-/** Spot VMs only, so the preemption scenario always has a spot VM to take back. */
-const spotOnly = {
-  nodeAffinity: {
-    requiredDuringSchedulingIgnoredDuringExecution: {
-      nodeSelectorTerms: [
-        { matchExpressions: [{ key: 'berth.dev/capacity-type', operator: 'In', values: ['spot'] }] },
-      ],
-    },
-  },
-};

@@ -17,6 +17,7 @@ const TEMPLATE = 'gke-unit-default-pool';
 let server: ComputeServer;
 let provider: GcpProvider;
 let offerings: Offering[];
+const adapterWarnings: string[] = [];
 
 const claim = (
   n: number,
@@ -36,6 +37,17 @@ const claim = (
   };
 };
 
+/** The provider's config for the local server: one cluster, two zones. */
+const providerConfig = () => ({
+  project: PROJECT,
+  region: REGION,
+  zones: ZONES,
+  clusterName: 'unit',
+  nodePoolTemplate: TEMPLATE,
+  endpoint: server.endpoint,
+  apiKey: 'test',
+});
+
 beforeAll(async () => {
   server = await startComputeServer({
     project: PROJECT,
@@ -52,21 +64,14 @@ beforeAll(async () => {
     computeEndpoint: server.endpoint,
     billingEndpoint: server.endpoint,
     apiKey: 'test',
-    onWarning: () => {},
+    onWarning: (m) => adapterWarnings.push(m),
   });
   offerings = await adapter.fetch(AbortSignal.timeout(30_000));
-  provider = createGcpProvider(
-    {
-      project: PROJECT,
-      region: REGION,
-      zones: ZONES,
-      clusterName: 'unit',
-      nodePoolTemplate: TEMPLATE,
-      endpoint: server.endpoint,
-      apiKey: 'test',
-    },
-    { installation: 'gcp-provider-test', retry: { baseDelayMs: 10, maxDelayMs: 40 }, onWarning: () => {} },
-  );
+  provider = createGcpProvider(providerConfig(), {
+    installation: 'gcp-provider-test',
+    retry: { baseDelayMs: 10, maxDelayMs: 40 },
+    onWarning: () => {},
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -83,6 +88,13 @@ describe('the GCP pricing adapter', () => {
     const gpu = offerings.find((o) => o.instanceType === 'g2-standard-8' && o.capacityType === 'on-demand');
     expect(gpu?.gpu).toMatchObject({ count: 1, model: 'l4' });
     expect(offerings.find((o) => o.instanceType === 't2a-standard-2')?.arch).toBe('arm64');
+    // Reported, never guessed: the SKU that matched nothing, and how far live prices are from the embedded ones.
+    const said = adapterWarnings.join('\n');
+    expect(said).toMatch(/1 machine SKUs matched no family or GPU model .*Custom Instance Core/);
+    // The simulated spot rates are 30% of on-demand, well under the embedded spot prices.
+    expect(said).toMatch(
+      /gcp us-central1: \d+ of \d+ prices also in the embedded catalog differ from it by more than 1%/,
+    );
   });
 
   it('names what to fix when Google refuses the call', async () => {
@@ -177,18 +189,7 @@ describe('the GCP provider', () => {
   it('lists only its own VMs and deletes idempotently', async () => {
     const listed = await provider.list();
     expect(listed.map((i) => i.nodeName).sort()).toEqual(['berth-test1-0', 'berth-test3-0']);
-    const other = createGcpProvider(
-      {
-        project: PROJECT,
-        region: REGION,
-        zones: ZONES,
-        clusterName: 'unit',
-        nodePoolTemplate: TEMPLATE,
-        endpoint: server.endpoint,
-        apiKey: 'test',
-      },
-      { installation: 'someone-else', onWarning: () => {} },
-    );
+    const other = createGcpProvider(providerConfig(), { installation: 'someone-else', onWarning: () => {} });
     expect(await other.list()).toEqual([]);
     await other.close();
     for (const i of listed) {
