@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   ANNOTATION_DECISION,
+  ANNOTATION_ORIGINAL_CPU_REQUEST,
   type AdmissionDecision,
   type AdmissionRequest,
   type AdmissionReview,
@@ -12,6 +13,7 @@ import {
 import { formatPrice } from '../placement/explain.ts';
 import { optIn } from './opt-in.ts';
 import { podPatch } from './patch.ts';
+import { type CpuTrim, cpuTrimPatch } from './shape-fit.ts';
 import { type Route, routeFor, type ServerlessRoutes } from './route.ts';
 
 export interface AdmissionContext {
@@ -19,8 +21,12 @@ export interface AdmissionContext {
   schedulerName: string;
   /** berth's own namespace, never acted in. */
   ownNamespace?: string | undefined;
-  /** The engine's decision for the pod with its policy (the same engine and offerings the controller uses). */
-  decide(pod: V1Pod): Decision;
+  /**
+   * The engine's decision for the pod with its policy (the same engine and
+   * offerings the controller uses); `shapeFit`: the CPU request may still be
+   * trimmed as the policy allows.
+   */
+  decide(pod: V1Pod, shapeFit: boolean): Decision;
   /** Serverless platforms configured for this installation that are reached at creation. */
   routes: ServerlessRoutes;
 }
@@ -108,8 +114,15 @@ export function admit(
     },
   };
   let decision: Decision;
+  let trim: CpuTrim | undefined;
   try {
-    decision = ctx.decide(named);
+    decision = ctx.decide(named, true);
+    const cut = decision.chosen?.cpuTrim ?? 0;
+    if (cut > 0) {
+      trim = cpuTrimPatch(v1pod, cut);
+      // The containers can't give the request up: decide for the request as it is.
+      if (!trim) decision = ctx.decide(named, false);
+    }
   } catch (err) {
     const why = err instanceof InputError ? err.message : `could not decide (${String(err)})`;
     return unchanged([warning(`${why}; admitted unchanged, not placed by berth`)]);
@@ -119,7 +132,9 @@ export function admit(
     : { via: ctx.schedulerName, schedulerName: ctx.schedulerName };
   const ops = podPatch(v1pod, route, {
     [ANNOTATION_DECISION]: JSON.stringify(decisionRecord(decision, route)),
+    ...(trim ? { [ANNOTATION_ORIGINAL_CPU_REQUEST]: JSON.stringify(trim.original) } : {}),
   });
+  if (trim) ops.push(...trim.ops);
   return {
     review: review({
       uid: request.uid,

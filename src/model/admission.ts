@@ -14,6 +14,8 @@ export const ANNOTATION_DECISION = 'berth.dev/decision';
  * Berth and cost of but does not schedule.
  */
 export const LABEL_PLATFORM = 'berth.dev/platform';
+/** On a pod whose CPU request shape fit trimmed at creation: each trimmed container's request before, as JSON. */
+export const ANNOTATION_ORIGINAL_CPU_REQUEST = 'berth.dev/original-cpu-request';
 /** The path the webhook is served on. */
 export const WEBHOOK_PATH = '/mutate-pods';
 

@@ -75,7 +75,7 @@ export async function startAdmission(o: {
     },
   };
   const nothingUnavailable = new Set<string>();
-  const decide = (pod: V1Pod) =>
+  const decide = (pod: V1Pod, shapeFit: boolean) =>
     engine.decide(
       pod,
       resolvePodPolicy(pod, view, o.policies, o.defaultPolicy),
@@ -84,6 +84,8 @@ export async function startAdmission(o: {
         .map((ds) => ds.spec?.template.spec)
         .filter((s) => s !== undefined),
       nothingUnavailable,
+      undefined,
+      { shapeFit },
     );
   const context = {
     schedulerName: o.schedulerName,
