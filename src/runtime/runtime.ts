@@ -189,6 +189,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const ageTimer = setInterval(reportCatalogAge, 60_000);
   ageTimer.unref();
   let current: Controller | undefined;
+  // Declared before the price refresh, whose first offerings arrive while the runtime starts.
+  let admission: Admission | undefined;
   const refreshing = new AbortController();
   const prices = live
     ? startPriceRefresh({
@@ -320,7 +322,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   const own = new AbortController();
   let elector: LeaderElector | undefined;
   let server: Server | undefined;
-  let admission: Admission | undefined;
   /** Stops everything started so far; also what a runtime that fails to start does, so nothing runs behind it. */
   const shutdown = async () => {
     clearInterval(ageTimer);
