@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type AzureFlags, parseEvictionRates } from './azure-flags.ts';
 import { armOptions } from './azure-kit.ts';
-import { type GcpFlags, parseSpotBand } from './gcp-flags.ts';
+import { type GcpFlags, gcpPricingFromFlags } from './gcp-flags.ts';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
   CloudAccessError,
@@ -332,18 +332,7 @@ async function buildFromAzure(opts: BuildOptions, common: BuildCommon) {
 }
 
 async function buildFromGcp(opts: BuildOptions, common: BuildCommon) {
-  if (!opts.gcpProject)
-    throw new InputError('live GCP prices list the machine types of a project: name it', {
-      field: '--gcp-project',
-    });
-  const spotBand = parseSpotBand(opts.gcpSpotBand);
+  const options = gcpPricingFromFlags(opts);
   const { buildGcpCatalogFromLive } = await import('../../pricing/gcp/catalog-build.ts');
-  return buildGcpCatalogFromLive({
-    ...common,
-    project: opts.gcpProject,
-    ...(opts.gcpEndpoint ? { computeEndpoint: opts.gcpEndpoint } : {}),
-    ...(opts.gcpBillingEndpoint ? { billingEndpoint: opts.gcpBillingEndpoint } : {}),
-    ...(opts.gcpApiKey ? { apiKey: opts.gcpApiKey } : {}),
-    ...(spotBand ? { spotBand } : {}),
-  });
+  return buildGcpCatalogFromLive({ ...common, ...options });
 }

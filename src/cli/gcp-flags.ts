@@ -71,6 +71,22 @@ export function parseSpotBand(value: string | undefined): Interruption | undefin
   return band;
 }
 
+/** The price adapter's options from the flags: the project whose machine types are listed, endpoints, key, spot band. */
+export function gcpPricingFromFlags(flags: GcpFlags) {
+  if (!flags.gcpProject)
+    throw new InputError('live GCP prices list the machine types of a project: name it', {
+      field: '--gcp-project',
+    });
+  const spotBand = parseSpotBand(flags.gcpSpotBand);
+  return {
+    project: flags.gcpProject,
+    ...(spotBand ? { spotBand } : {}),
+    ...(flags.gcpEndpoint ? { computeEndpoint: flags.gcpEndpoint } : {}),
+    ...(flags.gcpBillingEndpoint ? { billingEndpoint: flags.gcpBillingEndpoint } : {}),
+    ...(flags.gcpApiKey ? { apiKey: flags.gcpApiKey } : {}),
+  };
+}
+
 const list = (value: string | undefined) =>
   (value ?? '')
     .split(',')
