@@ -1,7 +1,3 @@
-// @peculiar/x509 resolves its ASN.1 services through decorators that need this polyfill.
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { CertificatesV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +10,7 @@ import { LABEL_POD_UID } from '../../src/model/index.ts';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, ensureCrds, getBerth, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
+import { csrRequest, nodeSubject } from '../fixtures/kubelet-csr.ts';
 import { startSpotJob } from './spot-job.ts';
 
 /**
@@ -24,20 +21,6 @@ import { startSpotJob } from './spot-job.ts';
  * stands in for each VM's kubelet (reading its kube-env and kube-labels) and
  * kwok runs the Nodes.
  */
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-/** A PKCS#10 request for a node's kubelet, made with a fresh key pair, base64 as the CSR API carries it. */
-async function kubeletRequest(node: string): Promise<string> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=system:node:${node}, O=system:nodes`,
-    keys: keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'],
-    signingAlgorithm: alg,
-  });
-  return Buffer.from(csr.toString('pem')).toString('base64');
-}
 
 /** The API as `system:node:<node>` (impersonated, no groups): the CSR's requester is then the kubelet itself. */
 function asKubelet(node: string): CertificatesV1Api {
@@ -287,7 +270,7 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
           body: {
             metadata: { name },
             spec: {
-              request: await kubeletRequest(node),
+              request: await csrRequest(nodeSubject(node)),
               signerName:
                 signer === 'client'
                   ? 'kubernetes.io/kube-apiserver-client-kubelet'

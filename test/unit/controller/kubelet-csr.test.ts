@@ -1,7 +1,3 @@
-// @peculiar/x509 resolves its ASN.1 services through decorators that need this polyfill.
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import {
   type CsrFacts,
@@ -9,23 +5,9 @@ import {
   KUBELET_SERVING_SIGNER,
   kubeletCsrDecision,
 } from '../../../src/controller/kubelet-csr.ts';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-async function request(subject: string): Promise<string> {
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: subject,
-    keys: keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'],
-    signingAlgorithm: alg,
-  });
-  return Buffer.from(csr.toString('pem')).toString('base64');
-}
+import { csrRequest as request, nodeSubject } from '../../fixtures/kubelet-csr.ts';
 
 const ours = new Set(['berth-a-0']);
-const nodeSubject = (n: string) => `CN=system:node:${n}, O=system:nodes`;
 
 async function csr(over: Partial<CsrFacts> & { subject?: string } = {}): Promise<CsrFacts> {
   const { subject, ...rest } = over;
