@@ -35,9 +35,18 @@ export interface GcpSnapshot {
   skus: number;
 }
 
+/** The offerings of one fetch before multipliers, with what was left out: for `berth catalog build --from gcp`. */
+export interface GcpRawPrices {
+  region: string;
+  fetchedAt: string;
+  offerings: Offering[];
+  skipped: Record<string, string[]>;
+}
+
 export interface GcpPricingAdapter extends PricingAdapter {
   readonly region: string;
   snapshot(signal: AbortSignal): Promise<GcpSnapshot>;
+  raw(signal: AbortSignal): Promise<GcpRawPrices>;
 }
 
 /** Google's gRPC status codes as the REST clients report them. */
@@ -146,29 +155,42 @@ export function createGcpPricingAdapter(options: GcpPricingAdapterOptions): GcpP
     return { rates: ratesFromSkus(skus, [region]), machineTypes, skus: skus.length };
   };
 
+  const raw = async (signal: AbortSignal): Promise<GcpRawPrices> => {
+    const snap = await snapshot(signal);
+    if (snap.rates.unmatched.count > 0) {
+      warn(
+        `gcp: ${snap.rates.unmatched.count} machine SKUs matched no family or GPU model and were left out, e.g. ${snap.rates.unmatched.examples.join('; ')}`,
+      );
+    }
+    const now = new Date();
+    const live = gcpLiveOfferings({
+      region,
+      shapes: shapesOfRegion(snap.machineTypes, region).values(),
+      rates: snap.rates,
+      ...(options.spotBand ? { spotBand: options.spotBand } : {}),
+      gpuMemoryMiB,
+      now,
+    });
+    for (const [reason, types] of Object.entries(live.skipped)) {
+      warn(
+        `gcp ${region}: ${types.length} left out, ${reason}: ${types.slice(0, 5).join(', ')}${types.length > 5 ? ', ...' : ''}`,
+      );
+    }
+    if (!live.offerings.some((o) => o.capacityType === 'on-demand')) {
+      throw new Error(
+        `gcp ${region}: no on-demand price could be made (${snap.skus} SKUs, ${snap.machineTypes.length} machine types read)`,
+      );
+    }
+    return { region, fetchedAt: now.toISOString(), offerings: live.offerings, skipped: live.skipped };
+  };
+
   return {
     cloud: 'gcp',
     region,
     snapshot,
+    raw,
     async fetch(signal: AbortSignal): Promise<Offering[]> {
-      const snap = await snapshot(signal);
-      if (snap.rates.unmatched.count > 0) {
-        warn(
-          `gcp: ${snap.rates.unmatched.count} machine SKUs matched no family or GPU model and were left out, e.g. ${snap.rates.unmatched.examples.join('; ')}`,
-        );
-      }
-      const live = gcpLiveOfferings({
-        region,
-        shapes: shapesOfRegion(snap.machineTypes, region).values(),
-        rates: snap.rates,
-        ...(options.spotBand ? { spotBand: options.spotBand } : {}),
-        gpuMemoryMiB,
-      });
-      for (const [reason, types] of Object.entries(live.skipped)) {
-        warn(
-          `gcp ${region}: ${types.length} left out, ${reason}: ${types.slice(0, 5).join(', ')}${types.length > 5 ? ', ...' : ''}`,
-        );
-      }
+      const live = await raw(signal);
       const check = compareWithEmbedded(
         live.offerings,
         embeddedOfferings().filter((o) => o.region === region),
@@ -176,11 +198,6 @@ export function createGcpPricingAdapter(options: GcpPricingAdapterOptions): GcpP
       if (check.differing > 0) {
         warn(
           `gcp ${region}: ${check.differing} of ${check.compared} prices also in the embedded catalog differ from it by more than 1%, e.g. ${check.examples.join('; ')}`,
-        );
-      }
-      if (!live.offerings.some((o) => o.capacityType === 'on-demand')) {
-        throw new Error(
-          `gcp ${region}: no on-demand price could be made (${snap.skus} SKUs, ${snap.machineTypes.length} machine types read)`,
         );
       }
       return applyMultipliers(live.offerings, options.multipliers);

@@ -18,6 +18,14 @@ export const SHARED_CORE_VCPUS: Readonly<Record<string, number>> = {
  * every GCP spot offering unless told otherwise (`--gcp-spot-band`): the
  * middle of the five bands, so spot is neither treated as safe nor shunned.
  */
+export const GCP_SPOT_BANDS: readonly Interruption[] = Object.freeze([
+  { band: 0, label: '<5%', maxPct: 5 },
+  { band: 1, label: '5-10%', maxPct: 10 },
+  { band: 2, label: '10-15%', maxPct: 15 },
+  { band: 3, label: '15-20%', maxPct: 20 },
+  { band: 4, label: '>20%', maxPct: 100 },
+]);
+
 export const DEFAULT_GCP_SPOT_BAND: Interruption = { band: 2, label: '10-15%', maxPct: 15 };
 
 export const LIVE_ORIGIN = 'gcp cloud billing catalog api';

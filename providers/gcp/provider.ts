@@ -356,6 +356,8 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     launch: launches.launch,
     terminate,
     list,
+    // The VMs join outside GKE's node pools: nobody else approves their kubelets' certificates.
+    approvesKubeletCsrs: true,
     onInterruption(handler) {
       const unsubscribe = notices.add(handler);
       watch ??= startPreemptionWatch({

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type AzureFlags, parseEvictionRates } from './azure-flags.ts';
 import { armOptions } from './azure-kit.ts';
+import { type GcpFlags, gcpPricingFromFlags } from './gcp-flags.ts';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import {
   CloudAccessError,
@@ -185,7 +186,7 @@ function printInfo(catalog: Catalog): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-interface BuildOptions extends AzureFlags {
+interface BuildOptions extends AzureFlags, GcpFlags {
   from: string;
   region: string;
   pricingEndpoint?: string;
@@ -240,8 +241,8 @@ export function register(program: Command): void {
 
   catalog
     .command('build')
-    .description("rewrite one region of a cloud's catalog file from its live price APIs (aws, azure)")
-    .requiredOption('--from <cloud>', 'the cloud to fetch from (aws, azure)')
+    .description("rewrite one region of a cloud's catalog file from its live price APIs (aws, azure, gcp)")
+    .requiredOption('--from <cloud>', 'the cloud to fetch from (aws, azure, gcp)')
     .requiredOption('--region <region>', 'the region to rebuild, e.g. us-east-1')
     .option(
       '--pricing-endpoint <url>',
@@ -255,13 +256,18 @@ export function register(program: Command): void {
     .option('--azure-endpoint <url>', 'azure: Resource Manager endpoint override (a local stand-in)')
     .option('--azure-endpoint-ca <file>', 'azure: PEM CA to trust for --azure-endpoint')
     .option('--ec2-endpoint <url>', 'EC2 endpoint (default: the one of the region)')
+    .option('--gcp-project <id>', 'gcp: project whose machine types are listed')
+    .option('--gcp-endpoint <url>', 'gcp: Compute Engine API endpoint override (a local server)')
+    .option('--gcp-billing-endpoint <url>', 'gcp: Cloud Billing API endpoint override (a local server)')
+    .option('--gcp-api-key <key>', 'gcp: an API key instead of Application Default Credentials')
+    .option('--gcp-spot-band <0-4>', 'gcp: interruption band written for spot (default 2, 10-15%)')
     .option('--catalog-dir <dir>', 'read the catalog file from here (default: the embedded catalog)')
     .option('--out <dir>', 'write the catalog file here (default: where it was read)')
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (opts: BuildOptions) => {
       const format = parseOutputFormat(opts.output);
-      if (opts.from !== 'aws' && opts.from !== 'azure') {
-        throw new InputError(`expected aws or azure, got "${opts.from}"`, { field: '--from' });
+      if (opts.from !== 'aws' && opts.from !== 'azure' && opts.from !== 'gcp') {
+        throw new InputError(`expected aws, azure or gcp, got "${opts.from}"`, { field: '--from' });
       }
       const common = {
         region: opts.region,
@@ -273,7 +279,11 @@ export function register(program: Command): void {
       try {
         // Loaded here: the cloud SDKs are only for this command, not for list and info.
         const result =
-          opts.from === 'azure' ? await buildFromAzure(opts, common) : await buildFromAws(opts, common);
+          opts.from === 'azure'
+            ? await buildFromAzure(opts, common)
+            : opts.from === 'gcp'
+              ? await buildFromGcp(opts, common)
+              : await buildFromAws(opts, common);
         if (format === 'json') {
           printJson(result);
           return;
@@ -319,4 +329,10 @@ async function buildFromAzure(opts: BuildOptions, common: BuildCommon) {
     ...(opts.pricingEndpoint ? { retailEndpoint: opts.pricingEndpoint } : {}),
     ...(evictionRates ? { evictionRates } : {}),
   });
+}
+
+async function buildFromGcp(opts: BuildOptions, common: BuildCommon) {
+  const options = gcpPricingFromFlags(opts);
+  const { buildGcpCatalogFromLive } = await import('../../pricing/gcp/catalog-build.ts');
+  return buildGcpCatalogFromLive({ ...common, ...options });
 }

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { GCP_SPOT_BANDS } from '../../pricing/gcp/offerings.ts';
 import type { GcpProviderConfig } from '../../providers/gcp/config.ts';
 import { InputError, type Interruption } from '../model/index.ts';
 
@@ -62,20 +63,28 @@ export function addGcpFlags(command: Command): Command {
   return command;
 }
 
-const BANDS: readonly Interruption[] = [
-  { band: 0, label: '<5%', maxPct: 5 },
-  { band: 1, label: '5-10%', maxPct: 10 },
-  { band: 2, label: '10-15%', maxPct: 15 },
-  { band: 3, label: '15-20%', maxPct: 20 },
-  { band: 4, label: '>20%', maxPct: 100 },
-];
-
 export function parseSpotBand(value: string | undefined): Interruption | undefined {
   if (value === undefined) return undefined;
-  const band = BANDS[Number(value)];
+  const band = GCP_SPOT_BANDS[Number(value)];
   if (!/^[0-4]$/.test(value) || !band)
     throw new InputError(`expected 0 to 4, got "${value}"`, { field: '--gcp-spot-band' });
   return band;
+}
+
+/** The price adapter's options from the flags: the project whose machine types are listed, endpoints, key, spot band. */
+export function gcpPricingFromFlags(flags: GcpFlags) {
+  if (!flags.gcpProject)
+    throw new InputError('live GCP prices list the machine types of a project: name it', {
+      field: '--gcp-project',
+    });
+  const spotBand = parseSpotBand(flags.gcpSpotBand);
+  return {
+    project: flags.gcpProject,
+    ...(spotBand ? { spotBand } : {}),
+    ...(flags.gcpEndpoint ? { computeEndpoint: flags.gcpEndpoint } : {}),
+    ...(flags.gcpBillingEndpoint ? { billingEndpoint: flags.gcpBillingEndpoint } : {}),
+    ...(flags.gcpApiKey ? { apiKey: flags.gcpApiKey } : {}),
+  };
 }
 
 const list = (value: string | undefined) =>

@@ -1,6 +1,5 @@
 import type { CloudKit, CommandFlags } from './cloud-kit.ts';
-import { addGcpFlags, type GcpFlags, gcpConfigFromFlags, parseSpotBand } from './gcp-flags.ts';
-import { InputError } from '../model/index.ts';
+import { addGcpFlags, type GcpFlags, gcpConfigFromFlags, gcpPricingFromFlags } from './gcp-flags.ts';
 
 const gcpFlags = (flags: CommandFlags) => flags as GcpFlags;
 
@@ -29,21 +28,12 @@ export const gcpKit: CloudKit = {
     return gcpReach({ region, zones });
   },
   async pricing({ region, flags, multipliers, onWarning }) {
-    const f = gcpFlags(flags);
-    if (!f.gcpProject)
-      throw new InputError('live GCP prices list the machine types of a project: name it', {
-        field: '--gcp-project',
-      });
-    const spotBand = parseSpotBand(f.gcpSpotBand);
+    const options = gcpPricingFromFlags(gcpFlags(flags));
     const { createGcpPricingAdapter } = await import('../../pricing/gcp/adapter.ts');
     return createGcpPricingAdapter({
       region,
-      project: f.gcpProject,
+      ...options,
       ...(multipliers ? { multipliers } : {}),
-      ...(spotBand ? { spotBand } : {}),
-      ...(f.gcpEndpoint ? { computeEndpoint: f.gcpEndpoint } : {}),
-      ...(f.gcpBillingEndpoint ? { billingEndpoint: f.gcpBillingEndpoint } : {}),
-      ...(f.gcpApiKey ? { apiKey: f.gcpApiKey } : {}),
       ...(onWarning ? { onWarning } : {}),
     });
   },

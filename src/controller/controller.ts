@@ -20,6 +20,7 @@ import { KubeCluster, type PolicyObject } from './kube-cluster.ts';
 import { validCondition } from './policy-status.ts';
 import { PlacementEngine } from '../placement/engine.ts';
 import { type PolicySource, resolvePodPolicy } from './policy-resolution.ts';
+import { type KubeletCsrApprover, startKubeletCsrApprover } from './kubelet-csr-approver.ts';
 import { Reconciler } from './reconciler.ts';
 import { UnavailableOfferings } from './unavailable.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -68,6 +69,7 @@ export class Controller {
   private queue: WorkQueue | undefined;
   private reconciler: Reconciler | undefined;
   private unsubscribe: (() => void) | undefined;
+  private csrApprover: KubeletCsrApprover | undefined;
   private synced = false;
 
   constructor(config: ControllerConfig) {
@@ -151,6 +153,12 @@ export class Controller {
         onUpdate: (p) => this.policyChanged(p),
       },
     });
+    if (this.cfg.provider.approvesKubeletCsrs)
+      this.csrApprover = startKubeletCsrApprover({
+        kubeConfig: this.cfg.kubeConfig,
+        provider: this.cfg.provider,
+        log,
+      });
     this.unsubscribe = this.cfg.provider.onInterruption?.((n) => {
       this.interrupted(n).catch((err: unknown) =>
         log.warn({ err: String(err), node: n.nodeName }, 'interruption handling failed'),
@@ -168,6 +176,7 @@ export class Controller {
   async stop(): Promise<void> {
     for (const t of this.timers.splice(0)) clearInterval(t);
     this.unsubscribe?.();
+    await this.csrApprover?.stop();
     this.queue?.stop();
     await this.cluster.stop();
   }

@@ -7,9 +7,11 @@
  */
 import {
   AppsV1Api,
+  CertificatesV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  type V1CertificateSigningRequest,
   type V1DaemonSet,
   type V1Node,
   type V1Pod,
@@ -125,6 +127,22 @@ export function watchDaemonSets(
     () => apps.listDaemonSetForAllNamespaces(),
     handlers,
     { ...options, name: 'daemonsets', model: 'V1DaemonSet' },
+  );
+}
+
+/** Certificate signing requests, for approving the kubelets of machines berth launched outside a node pool. */
+export function watchCertificateSigningRequests(
+  kc: KubeConfig,
+  handlers: ResourceHandlers<V1CertificateSigningRequest>,
+  options: Options = {},
+): ResourceWatch<V1CertificateSigningRequest> {
+  const certificates = kc.makeApiClient(CertificatesV1Api);
+  return watchResources(
+    kc,
+    '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+    () => certificates.listCertificateSigningRequest(),
+    handlers,
+    { ...options, name: 'certificatesigningrequests', model: 'V1CertificateSigningRequest' },
   );
 }
 

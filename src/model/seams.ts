@@ -21,6 +21,12 @@ export interface NodeProvider {
   /** Everything tagged as ours. */
   list(): Promise<Instance[]>;
   /**
+   * True when its machines join outside the cluster's own node pools, so
+   * nobody else approves their kubelets' certificate signing requests: the
+   * controller approves those of live machines in `list()`, and no others.
+   */
+  readonly approvesKubeletCsrs?: boolean;
+  /**
    * Subscribe to interruption notices, for clouds that send them (spot).
    * Returns the unsubscribe function. Absent when the provider can't hear them.
    */

@@ -1,3 +1,4 @@
+import { CertificatesV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
@@ -9,6 +10,7 @@ import { LABEL_POD_UID } from '../../src/model/index.ts';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, ensureCrds, getBerth, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
+import { csrRequest, nodeSubject } from '../fixtures/kubelet-csr.ts';
 import { startSpotJob } from './spot-job.ts';
 
 /**
@@ -19,6 +21,27 @@ import { startSpotJob } from './spot-job.ts';
  * stands in for each VM's kubelet (reading its kube-env and kube-labels) and
  * kwok runs the Nodes.
  */
+
+/** The API as `system:node:<node>` (impersonated, no groups): the CSR's requester is then the kubelet itself. */
+function asKubelet(node: string): CertificatesV1Api {
+  const admin = kubeConfig();
+  const user = admin.getCurrentUser();
+  const cluster = admin.getCurrentCluster();
+  if (!user || !cluster) throw new Error('the test kubeconfig has no current user or cluster');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ ...user, impersonateUser: `system:node:${node}` }],
+    contexts: [{ name: 'kubelet', cluster: cluster.name, user: user.name }],
+    currentContext: 'kubelet',
+  });
+  return kc.makeApiClient(CertificatesV1Api);
+}
+
+const approved = async (certificates: CertificatesV1Api, name: string) =>
+  (await certificates.readCertificateSigningRequest({ name })).status?.conditions?.some(
+    (c) => c.type === 'Approved' && c.status === 'True',
+  ) ?? false;
 
 const CLUSTER = 'berth-gcp-e2e';
 const SCHEDULER = 'berth-gcp-e2e';
@@ -201,6 +224,88 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
     expect(b.status?.attempts ?? 0).toBe(0);
     expect(b.spec.pod.uid).toBe(created.metadata!.uid);
     await waitVmGone(sim.server.inserts[before]!.name);
+  });
+
+  it('approves the kubelet CSRs of a VM it launched, and leaves a node it did not launch alone', async () => {
+    const ns = await freshNamespace(core, 'gcp-csr');
+    await core.createNamespacedPod({ namespace: ns, body: berthPod('csr', { schedulerName: SCHEDULER }) });
+    const running = await waitPod(ns, 'csr', 'Running', (p) => p.status?.phase === 'Running', 90_000);
+    const ours = running.spec?.nodeName ?? '';
+    expect(vms().map((v) => v.name)).toContain(ours);
+    const stranger = `gke-${CLUSTER}-other-pool-${ns.slice(-5)}`;
+    const rbac = kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    const admin = kubeConfig().makeApiClient(CertificatesV1Api);
+    // The kubelets may ask for certificates, nothing more: kube-controller-manager's own approver
+    // (which needs the nodeclient permissions) leaves their requests alone, so an approval is berth's.
+    const role = `${ns}-kubelet-csr`;
+    await rbac.createClusterRole({
+      body: {
+        metadata: { name: role },
+        rules: [
+          {
+            apiGroups: ['certificates.k8s.io'],
+            resources: ['certificatesigningrequests'],
+            verbs: ['create', 'get'],
+          },
+        ],
+      },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [ours, stranger].map((n) => ({
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'User',
+          name: `system:node:${n}`,
+        })),
+      },
+    });
+    const names: string[] = [];
+    try {
+      const ask = async (node: string, signer: 'client' | 'serving') => {
+        const name = `${ns}-${node === ours ? 'ours' : 'stranger'}-${signer}`;
+        names.push(name);
+        await asKubelet(node).createCertificateSigningRequest({
+          body: {
+            metadata: { name },
+            spec: {
+              request: await csrRequest(nodeSubject(node)),
+              signerName:
+                signer === 'client'
+                  ? 'kubernetes.io/kube-apiserver-client-kubelet'
+                  : 'kubernetes.io/kubelet-serving',
+              usages: ['digital signature', signer === 'client' ? 'client auth' : 'server auth'],
+            },
+          },
+        });
+        return name;
+      };
+      // The stranger asks first: by the time ours are approved, berth has seen its requests too.
+      const theirs = [await ask(stranger, 'client'), await ask(stranger, 'serving')];
+      const mine = [await ask(ours, 'client'), await ask(ours, 'serving')];
+      for (const name of mine)
+        await waitFor(
+          `${name} approved`,
+          async () => ((await approved(admin, name)) ? true : undefined),
+          60_000,
+        );
+      const condition = (await admin.readCertificateSigningRequest({ name: mine[0]! })).status
+        ?.conditions?.[0];
+      expect(condition?.reason).toBe('BerthLaunchedNode');
+      await new Promise((r) => setTimeout(r, 2_000));
+      for (const name of theirs) expect(await approved(admin, name), name).toBe(false);
+    } finally {
+      for (const name of names) await admin.deleteCertificateSigningRequest({ name }).catch(() => {});
+      await rbac.deleteClusterRoleBinding({ name: role }).catch(() => {});
+      await rbac.deleteClusterRole({ name: role }).catch(() => {});
+      await core.deleteNamespacedPod({ namespace: ns, name: 'csr' });
+    }
+    await waitFor(
+      'the VM to be deleted',
+      async () => (vms().some((v) => v.name === ours) ? undefined : true),
+      90_000,
+    );
   });
 
   it('leaves nothing labelled for the cluster in Compute Engine, and no node behind', async () => {

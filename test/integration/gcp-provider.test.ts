@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
 import { type ComputeServer, startComputeServer } from '../../providers/gcp/compute-server.ts';
 import { createGcpProvider, type GcpProvider } from '../../providers/gcp/provider.ts';
@@ -136,6 +142,47 @@ describe('the GCP pricing adapter', () => {
       await liveOfferings({ cloud: 'gcp', region: REGION, flags, warn: (m) => warnings.push(m) }),
     ).toEqual([]);
     expect(warnings.join('\n')).toMatch(/using the embedded catalog/);
+  });
+  it('berth catalog build --from gcp rewrites one region of gcp.json from the live adapter, other regions kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-gcp-catalog-'));
+    const embedded = new URL('../../pricing/catalog/', import.meta.url);
+    try {
+      for (const f of ['gcp.json', 'serverless.json']) copyFileSync(new URL(f, embedded), join(dir, f));
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          new URL('../../bin/berth.js', import.meta.url).pathname,
+          ...['catalog', 'build', '--from', 'gcp', '--region', REGION, '--gcp-project', PROJECT],
+          ...['--gcp-endpoint', server.endpoint, '--gcp-billing-endpoint', server.endpoint],
+          ...['--gcp-api-key', 'test', '--gcp-spot-band', '1', '--catalog-dir', dir, '-o', 'json'],
+        ],
+        { timeout: 120_000 },
+      );
+      const result = JSON.parse(stdout) as { file: string; region: string; onDemand: number; spot: number };
+      expect(result).toMatchObject({ file: join(dir, 'gcp.json'), region: REGION });
+      const types = new Set(SIM_MACHINE_TYPES.map((t) => t.name));
+      expect(result.onDemand).toBe(types.size);
+      expect(result.spot).toBe(types.size);
+      const rebuilt = loadCatalog({ dir, clouds: ['gcp'], onWarning: () => {} }).offerings;
+      const region = rebuilt.filter((o) => o.region === REGION && o.capacityType !== 'serverless');
+      expect(new Set(region.map((o) => o.instanceType))).toEqual(types);
+      // The file holds what the live adapter prices, to the micro-dollar.
+      for (const live of offerings) {
+        const row = region.find(
+          (o) => o.instanceType === live.instanceType && o.capacityType === live.capacityType,
+        );
+        expect(row?.pricePerHour, `${live.instanceType} ${live.capacityType}`).toBe(live.pricePerHour);
+        expect(row?.cpu).toBe(live.cpu);
+      }
+      expect(region.find((o) => o.capacityType === 'spot')?.interruption?.label).toBe('5-10%');
+      // Other regions are kept as they were.
+      const before = loadCatalog({ clouds: ['gcp'], regions: ['europe-west1'], onWarning: () => {} });
+      const after = rebuilt.filter((o) => o.region === 'europe-west1');
+      expect(after.length).toBe(before.offerings.filter((o) => o.capacityType !== 'serverless').length);
+      expect(after.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

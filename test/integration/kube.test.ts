@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   ApiextensionsV1Api,
+  CertificatesV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -36,6 +37,7 @@ import {
   type PlacedOffering,
 } from '../../src/model/index.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
+import { csrRequest, nodeSubject } from '../fixtures/kubelet-csr.ts';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -735,6 +737,40 @@ describe('deploy/rbac.yaml', () => {
     await berths.removeFinalizer(ns, 'p');
     await berths.delete(ns, 'p');
     await saCore.deleteNode({ name: node });
+
+    // Approving a kubelet's CSR (the approver for machines outside a node pool), and no other signer's.
+    const admin = kc.makeApiClient(CertificatesV1Api);
+    const saCerts = sa.makeApiClient(CertificatesV1Api);
+    const approve = async (signerName: string, usage: string) => {
+      const name = `rbac-${randomUUID().slice(0, 8)}`;
+      const csr = await admin.createCertificateSigningRequest({
+        body: {
+          metadata: { name },
+          spec: {
+            request: await csrRequest(nodeSubject(node)),
+            signerName,
+            usages: ['digital signature', usage],
+          },
+        },
+      });
+      expect((await saCerts.listCertificateSigningRequest()).items.map((c) => c.metadata?.name)).toContain(
+        name,
+      );
+      const approved = { type: 'Approved', status: 'True', reason: 'Test', lastUpdateTime: new Date() };
+      try {
+        await saCerts.replaceCertificateSigningRequestApproval({
+          name,
+          body: { ...csr, status: { conditions: [approved] } },
+        });
+        return 200;
+      } catch (err) {
+        return apiStatus(err)?.code;
+      } finally {
+        await admin.deleteCertificateSigningRequest({ name });
+      }
+    };
+    expect(await approve('kubernetes.io/kubelet-serving', 'server auth')).toBe(200);
+    expect(await approve('kubernetes.io/kube-apiserver-client', 'client auth')).toBe(403);
 
     // And what it must not do.
     expect((await rejection(() => saCore.listNamespacedSecret({ namespace: ns }))).code).toBe(403);

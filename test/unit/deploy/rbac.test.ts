@@ -29,10 +29,18 @@ const CALLS: Record<string, Permission[]> = {
     'apps/daemonsets watch',
     'berth.dev/berths watch',
     'berth.dev/placementpolicies watch',
+    'certificates.k8s.io/certificatesigningrequests watch',
   ],
   'src/kube/watches.ts: listPodForAllNamespaces': ['/pods list'],
   'src/kube/watches.ts: listNode': ['/nodes list'],
   'src/kube/watches.ts: listDaemonSetForAllNamespaces': ['apps/daemonsets list'],
+  'src/kube/watches.ts: listCertificateSigningRequest': [
+    'certificates.k8s.io/certificatesigningrequests list',
+  ],
+  'src/controller/kubelet-csr-approver.ts: replaceCertificateSigningRequestApproval': [
+    'certificates.k8s.io/certificatesigningrequests/approval update',
+    'certificates.k8s.io/signers approve',
+  ],
   'src/kube/watches.ts: listClusterCustomObject': [
     'berth.dev/berths list',
     'berth.dev/placementpolicies list',
