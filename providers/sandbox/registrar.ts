@@ -33,6 +33,14 @@ export interface RegistrarOptions<M extends SimulatedMachine> {
   machines: MachineSource<M>;
   /** Between polls of the cloud. Default 500 ms. */
   intervalMs?: number;
+  /**
+   * How long a gone machine's Node stays before it is removed. In a real
+   * cluster the cloud's node lifecycle controller notices a deleted instance
+   * only tens of seconds later, so the cloud's own interruption signal, sent
+   * with the deletion, reaches berth first; a stand-in that removed the Node
+   * at once would race it. Default 10 s.
+   */
+  goneGraceMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -92,6 +100,8 @@ export function startRegistrar<M extends SimulatedMachine>(o: RegistrarOptions<M
 
   /** Registered machines by id: one the cloud stops listing (a deleted VM vanishes) is gone too. */
   const live = new Map<string, M>();
+  /** When each gone machine was first seen gone. */
+  const goneSince = new Map<string, number>();
 
   async function sync(): Promise<void> {
     const listed = await source.list();
@@ -103,7 +113,11 @@ export function startRegistrar<M extends SimulatedMachine>(o: RegistrarOptions<M
       try {
         if (m.state === 'running' && !seen.has(m.id)) await register(m);
         else if (m.state === 'gone' && !finished.has(m.id)) {
+          const since = goneSince.get(m.id) ?? Date.now();
+          goneSince.set(m.id, since);
+          if (Date.now() - since < (o.goneGraceMs ?? 10_000)) continue;
           await deregister(m);
+          goneSince.delete(m.id);
           finished.add(m.id);
           live.delete(m.id);
         }
