@@ -4,6 +4,7 @@ import {
   InputError,
   type Offering,
   type PriceMultipliers,
+  isRecord,
 } from '../src/model/index.ts';
 
 /**
@@ -110,8 +111,4 @@ function factorTable<K extends string>(
     out[name] = factor;
   }
   return out as Record<K, number>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

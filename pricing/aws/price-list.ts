@@ -1,4 +1,4 @@
-import type { Arch } from '../../src/model/index.ts';
+import { type Arch, isRecord } from '../../src/model/index.ts';
 
 /**
  * Reading the AWS Price List Query API (`pricing:GetProducts`). Each product
@@ -162,8 +162,4 @@ function field(value: unknown, key: string): unknown {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import type { InterruptionNotice } from '../../src/model/index.ts';
+import { asRecord, type InterruptionNotice } from '../../src/model/index.ts';
 
 /** EventBridge `detail-type`s berth acts on (source `aws.ec2`). */
 export const SPOT_INTERRUPTION = 'EC2 Spot Instance Interruption Warning';
@@ -13,12 +13,6 @@ export type ParsedEvent =
   | { kind: 'ignored'; reason: string }
   | { kind: 'malformed'; reason: string };
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
 /**
  * One SQS message body as berth reads it: an EventBridge event delivered to
  * the queue as is, or wrapped in an SNS notification. A spot interruption
@@ -29,9 +23,9 @@ function record(value: unknown): Record<string, unknown> | undefined {
 export function parseInterruptionEvent(body: string): ParsedEvent {
   let event: Record<string, unknown> | undefined;
   try {
-    event = record(JSON.parse(body));
+    event = asRecord(JSON.parse(body));
     const wrapped = event?.Type === 'Notification' && typeof event.Message === 'string';
-    if (wrapped) event = record(JSON.parse(event?.Message as string));
+    if (wrapped) event = asRecord(JSON.parse(event?.Message as string));
   } catch (err) {
     return { kind: 'malformed', reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -41,7 +35,7 @@ export function parseInterruptionEvent(body: string): ParsedEvent {
   if (type !== SPOT_INTERRUPTION && type !== REBALANCE_RECOMMENDATION) {
     return { kind: 'ignored', reason: `detail-type ${JSON.stringify(type)}` };
   }
-  const instanceId = record(event.detail)?.['instance-id'];
+  const instanceId = asRecord(event.detail)?.['instance-id'];
   if (typeof instanceId !== 'string' || !/^i-[0-9a-f]+$/.test(instanceId)) {
     return { kind: 'malformed', reason: `${type} without a detail.instance-id` };
   }

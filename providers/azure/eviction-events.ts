@@ -1,3 +1,4 @@
+import { asRecord } from '../../src/model/index.ts';
 /**
  * Spot evictions as Azure reports them outside the VM: the Activity Log
  * records the platform's `Microsoft.Compute/virtualMachines/evictSpotVM/action`
@@ -15,12 +16,6 @@ export type ParsedEviction =
   | { kind: 'eviction'; vmName: string; resourceId: string; deadline: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'malformed'; reason: string };
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
 
 function parseJson(text: string): unknown {
   try {
@@ -46,7 +41,7 @@ export function parseEvictionMessage(text: string): ParsedEviction {
   const events = Array.isArray(body) ? body : [body];
   let last: ParsedEviction = { kind: 'malformed', reason: 'no event' };
   for (const e of events) {
-    last = parseEvent(record(e));
+    last = parseEvent(asRecord(e));
     if (last.kind === 'eviction') return last;
   }
   return last;
@@ -57,7 +52,7 @@ function parseEvent(event: Record<string, unknown> | undefined): ParsedEviction 
   const type = event.eventType ?? event.type;
   if (typeof type !== 'string') return { kind: 'malformed', reason: 'no eventType' };
   if (type !== ACTION_SUCCESS) return { kind: 'ignored', reason: `eventType ${type}` };
-  const data = record(event.data);
+  const data = asRecord(event.data);
   const operation = data?.operationName;
   if (typeof operation !== 'string')
     return { kind: 'malformed', reason: `${type} without data.operationName` };

@@ -9,6 +9,7 @@ import {
   type Candidate,
   type Decision,
   InputError,
+  isRecord,
 } from '../model/index.ts';
 import { formatPrice } from '../placement/explain.ts';
 import { optIn } from './opt-in.ts';
@@ -46,14 +47,10 @@ function warning(text: string): string {
   return line.length > WARNING_LIMIT ? `${line.slice(0, WARNING_LIMIT - 3)}...` : line;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The request of an AdmissionReview; an InputError when it is not one (answered 400: the API server sent no such thing). */
 export function requestOf(body: unknown): AdmissionRequest {
-  const request = isObject(body) ? body.request : undefined;
-  if (!isObject(request) || typeof request.uid !== 'string' || request.uid === '') {
+  const request = isRecord(body) ? body.request : undefined;
+  if (!isRecord(request) || typeof request.uid !== 'string' || request.uid === '') {
     throw new InputError('expected an AdmissionReview with request.uid', { field: 'request.uid' });
   }
   return request as unknown as AdmissionRequest;
@@ -98,7 +95,7 @@ export function admit(
     return unchanged();
   }
   const pod = request.object;
-  if (!isObject(pod) || !isObject(pod.spec))
+  if (!isRecord(pod) || !isRecord(pod.spec))
     return unchanged([warning('the request carries no pod spec; admitted unchanged')]);
   const v1pod = pod as V1Pod;
   const namespace = request.namespace ?? v1pod.metadata?.namespace ?? 'default';

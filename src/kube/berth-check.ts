@@ -7,7 +7,7 @@
 import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { BerthSpecSchema, BerthStatusSchema } from '../model/berth-schema.ts';
-import { BERTH_KIND, type BerthObject } from '../model/index.ts';
+import { BERTH_KIND, type BerthObject, isRecord } from '../model/index.ts';
 
 // TypeBox fails any format it does not know; the API server checks date-time the same way.
 if (!FormatRegistry.Has('date-time')) {
@@ -23,10 +23,6 @@ function field(prefix: string, pointer: string): string {
   return [prefix, ...parts.map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))]
     .join('.')
     .replace(/\.(\d+)(?=\.|$)/g, '[$1]');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -22,3 +22,4 @@ export * from './aws-errors.ts';
 export * from './provider-setup.ts';
 export * from './backoff.ts';
 export * from './admission.ts';
+export * from './json.ts';
