@@ -1,6 +1,7 @@
 import type { CostDailyRow, CostInterval, CostLedger, CostLedgerFilter } from '../model/index.ts';
 import { checkInterval, compareIntervals, intervalKey } from './interval.ts';
 import { compareDaily, dailyMatches, isRollable, rollUpCutoff, rollUpRows } from './retention.ts';
+import { groupCommit } from './group-commit.ts';
 import type { SqlDriver, SqlParam } from './sql-driver.ts';
 import { migrate } from './sql-migrations.ts';
 
@@ -48,11 +49,12 @@ function listQuery(filter: CostLedgerFilter): { sql: string; params: SqlParam[] 
 /** The durable ledger on any SqlDriver; the schema is brought up to date first. */
 export async function createSqlLedger(db: SqlDriver): Promise<CostLedger> {
   await migrate(db);
+  const writes = groupCommit(db);
   return {
     async record(interval) {
       checkInterval(interval);
       const body = JSON.stringify(interval);
-      await db.run(interval.end === undefined ? OPEN : CLOSE, [
+      await writes.run(interval.end === undefined ? OPEN : CLOSE, [
         intervalKey(interval),
         interval.pod.namespace,
         Date.parse(interval.start),

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { watchResources } from '../../src/kube/informer.ts';
+import { apiServerWrites, writesBetween } from './api-writes.ts';
 
 export const CREATE_CONCURRENCY = 50;
 
@@ -24,6 +25,8 @@ export interface BurstResult {
   nodesGoneSeconds?: number;
   /** Nodes still there when the wait ended. */
   nodesLeft: number;
+  /** Writes the API server took from everyone during the burst, by verb and resource, largest first. */
+  systemWrites: [string, number][];
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,6 +85,7 @@ export async function runBurst(o: {
   await pods.hasSynced();
   try {
     o.log(`creating ${o.count} pods`);
+    const writesBefore = await apiServerWrites(o.kc);
     const start = Date.now();
     const names = Array.from({ length: o.count }, (_, i) => `burst-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < names.length; i += CREATE_CONCURRENCY) {
@@ -113,7 +117,9 @@ export async function runBurst(o: {
       }
       await sleep(250);
     }
+    const systemWrites = writesBetween(writesBefore, await apiServerWrites(o.kc));
     return {
+      systemWrites,
       pods: o.count,
       createSeconds,
       allBoundSeconds,

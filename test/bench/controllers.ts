@@ -29,9 +29,12 @@ export async function startBerth(o: {
   deadline: number;
   args?: string[];
 }): Promise<Running> {
+  // BENCH_CPU_PROF_DIR: where to write a V8 CPU profile of the controller under the burst (Node refuses it in NODE_OPTIONS).
+  const profile = process.env.BENCH_CPU_PROF_DIR;
   const child = spawn(
     process.execPath,
     [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
       'dist/src/cli/main.js', // the compiled controller, as the container image runs it (npm run build)
       'run',
       '--provider',

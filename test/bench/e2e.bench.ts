@@ -12,6 +12,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { installCrds } from '../../src/kube/crds.ts';
 import { startCluster, stopCluster } from '../../src/local-cluster/cluster.ts';
 import { freePorts } from '../../src/local-cluster/ports.ts';
+import { writesPerPodLine } from './api-writes.ts';
 import { probe } from '../../src/local-cluster/probe.ts';
 import { peakRssMiB, runBurst, sleep, until } from './burst.ts';
 import { type Running, startBerth } from './controllers.ts';
@@ -101,6 +102,9 @@ try {
     ['controller peak RSS (MiB)', peak.toFixed(0), `< ${TARGETS.peakMiB}`, peak < TARGETS.peakMiB],
   ];
   process.stdout.write('\nberth end-to-end burst (local provider, zero boot delay)\n');
+  process.stdout.write(
+    `  API server, from everyone during the burst: ${writesPerPodLine(r.systemWrites, PODS)}\n`,
+  );
   for (const [what, value, target, ok] of rows) {
     process.stdout.write(
       `  ${what.padEnd(34)} ${value.padStart(8)}  ${target ? `${target.padEnd(8)} ${ok ? 'met' : 'MISSED'}` : ''}\n`,

@@ -22,6 +22,7 @@ import { KARPENTER } from '../../src/local-cluster/versions.ts';
 import { formatTable } from '../../src/cli/output.ts';
 import { type BurstResult, CREATE_CONCURRENCY, peakRssMiB, runBurst, sleep, until } from './burst.ts';
 import { type Running, startBerth, startKarpenter } from './controllers.ts';
+import { writesPerPodLine } from './api-writes.ts';
 
 const PODS = Number(process.env.BENCH_PODS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
@@ -237,6 +238,15 @@ try {
       table,
     )}\n\n`,
   );
+  process.stdout.write(
+    "API server writes during each burst, from everyone (controller, kwok, scheduler, controller-manager, the pods' creation):\n",
+  );
+  for (const r of rows) {
+    process.stdout.write(
+      `  ${r.controller} run ${r.run}: ${writesPerPodLine(r.result.systemWrites, PODS)}\n`,
+    );
+  }
+  process.stdout.write('\n');
   const best = (name: string) => {
     const times = rows.filter((r) => r.controller === name).map((r) => r.result.allBoundSeconds);
     return times.length > 0 ? Math.min(...times) : Number.NaN;
