@@ -6,6 +6,7 @@ import {
   BERTH_KIND,
   type BerthObject,
   type BerthSpec,
+  type BerthStatus,
   type Decision,
   FINALIZER,
   InputError,
@@ -91,17 +92,21 @@ async function recordFailed(
     return;
   const { namespace, name } = pod.metadata as { namespace: string; name: string };
   const policy = pod.metadata?.annotations?.[ANNOTATION_POLICY] ?? '';
-  if (berth) {
-    await ctx.writer.patchBerthSpec(namespace, name, { explanation: failed.message });
-  } else {
-    await ctx.writer.createBerth(newBerth(ctx, pod, { policy, fallbacks: [], explanation: failed.message }));
-  }
-  await ctx.writer.patchBerthStatus(namespace, name, {
+  const verdict: BerthStatus = {
     phase: 'Failed',
     reason: failed.reason,
     message: failed.message,
     timestamps: { ...status?.timestamps, Failed: now() },
-  });
+  };
+  if (berth) {
+    await ctx.writer.patchBerthSpec(namespace, name, { explanation: failed.message });
+    await ctx.writer.patchBerthStatus(namespace, name, verdict);
+  } else {
+    await ctx.writer.createBerth({
+      ...newBerth(ctx, pod, { policy, fallbacks: [], explanation: failed.message }),
+      status: verdict,
+    });
+  }
   await ctx.writer.event(pod, 'Warning', failed.reason, failed.message);
 }
 
@@ -109,7 +114,6 @@ export async function decideAndRecord(ctx: StepContext, key: string, pod: V1Pod)
   const outcome = await decide(ctx, pod);
   if ('failed' in outcome) return recordFailed(ctx, key, pod, undefined, outcome.failed);
   const { decision } = outcome;
-  const meta = pod.metadata!;
   const chosen = decision.chosen;
   const berth = newBerth(ctx, pod, {
     policy: decision.policyName,
@@ -119,19 +123,26 @@ export async function decideAndRecord(ctx: StepContext, key: string, pod: V1Pod)
     fallbacks: decision.fallbacks.map((c) => ctx.engine.placed(c.offering, c.pricePerHour)),
     explanation: decision.explanation,
   });
-  await ctx.writer.createBerth(berth);
   if (!chosen) {
     ctx.unplaced.add(key);
     ctx.metrics.noFit.inc();
-    await ctx.writer.patchBerthStatus(meta.namespace!, meta.name!, {
-      phase: 'Pending',
-      reason: 'NoFit',
-      message: decision.explanation,
-      timestamps: { Pending: now() },
+    await ctx.writer.createBerth({
+      ...berth,
+      status: {
+        phase: 'Pending',
+        reason: 'NoFit',
+        message: decision.explanation,
+        timestamps: { Pending: now() },
+      },
     });
     await ctx.writer.event(pod, 'Warning', 'NoFit', decision.explanation);
     return;
   }
+  // The launch follows at once, so the Berth is born Launching: its first phase costs no write of its own.
+  await ctx.writer.createBerth({
+    ...berth,
+    status: { phase: 'Launching', attempts: 0, timestamps: { Launching: now() } },
+  });
   ctx.unplaced.delete(key);
   ctx.requeue(key); // the view already holds the new Berth
 }

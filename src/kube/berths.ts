@@ -74,21 +74,20 @@ export class BerthClient {
   /**
    * Creates the Berth, or returns the one already stored under that name
    * (compare its spec.pod.uid: it may belong to an older pod of the same
-   * name). A status in `berth` is written after the create, since the API
-   * server ignores status on create.
+   * name). A status in `berth` is written with it, in the same request.
    */
   async create(berth: BerthObject): Promise<BerthObject> {
     const { namespace, name } = berth.metadata;
     let stored: BerthObject;
     try {
-      const { status: _ignored, ...body } = berth;
+      // The status goes in the same write: Berths have no status subresource.
       stored = asBerth(
         await this.api.createNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
           plural: BERTH_PLURAL,
           namespace,
-          body,
+          body: berth,
         }),
       );
     } catch (err) {
@@ -97,7 +96,7 @@ export class BerthClient {
       if (!existing) throw err;
       return existing;
     }
-    return berth.status ? this.patchStatus(namespace, name, berth.status) : stored;
+    return stored;
   }
 
   /** The Berth, or undefined when there is none. */
@@ -120,10 +119,10 @@ export class BerthClient {
     return items.map(asBerth);
   }
 
-  /** Merge-patches the status subresource: fields given are set, maps (timestamps) are merged. */
+  /** Merge-patches the status: fields given are set, maps (timestamps) are merged. */
   async patchStatus(namespace: string, name: string, status: Partial<BerthStatus>): Promise<BerthObject> {
     return asBerth(
-      await this.api.patchNamespacedCustomObjectStatus(
+      await this.api.patchNamespacedCustomObject(
         { ...this.ref(namespace, name), body: { status } },
         MERGE_PATCH,
       ),

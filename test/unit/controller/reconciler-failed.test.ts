@@ -191,7 +191,8 @@ describe('Reconciler: a pod it cannot place for a reason of input', () => {
     });
     expect(failed.metadata.finalizers).toEqual([FINALIZER]);
     expect(cluster.events.map((e) => e.reason)).toEqual(['InvalidPlacementInput']);
-    expect(cluster.writes).toEqual(['createBerth', 'status:Failed']);
+    // Born Failed: the verdict is in the create, one write.
+    expect(cluster.writes).toEqual(['createBerth']);
     expect(reconciler.unplaced.has('team/waits')).toBe(true);
 
     cluster.policies.set('team/later', { capacityTypes: ['on-demand'] });

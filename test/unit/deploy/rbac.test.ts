@@ -62,7 +62,6 @@ const CALLS: Record<string, Permission[]> = {
   'src/kube/berths.ts: listNamespacedCustomObject': ['berth.dev/berths list'],
   'src/kube/berths.ts: listClusterCustomObject': ['berth.dev/berths list'],
   'src/kube/berths.ts: patchNamespacedCustomObject': ['berth.dev/berths patch'],
-  'src/kube/berths.ts: patchNamespacedCustomObjectStatus': ['berth.dev/berths/status patch'],
   'src/kube/berths.ts: deleteNamespacedCustomObject': ['berth.dev/berths delete'],
   'src/kube/webhook-configuration.ts: readMutatingWebhookConfiguration': [
     'admissionregistration.k8s.io/mutatingwebhookconfigurations get',
