@@ -14,6 +14,7 @@ import { packedShare, sharedMachines } from './packed-share.ts';
 import { isGuaranteed } from './pod-request.ts';
 import { buildIndex, type OfferingIndex } from './offering-index.ts';
 import { FEATURE_WORDS, podFeatures } from './serverless-limits.ts';
+import { SharedDecisions } from './shared-decisions.ts';
 import { sizePod } from './sizing.ts';
 import { decide } from './solver.ts';
 
@@ -26,6 +27,7 @@ export class PlacementEngine {
   private byId = new Map<string, Offering>();
   private onDemand = new Map<string, number>();
   private shared: ReturnType<typeof sharedMachines> = [];
+  private readonly decisions = new SharedDecisions();
 
   /**
    * `cannotHost`: what no pod may ask for through the provider this engine
@@ -47,6 +49,12 @@ export class PlacementEngine {
         .map((o) => [twinKey(o), o.pricePerHour] as const),
     );
     this.shared = sharedMachines(offerings);
+    this.decisions.clear();
+  }
+
+  /** Decisions served from an equal pod's (see SharedDecisions). */
+  get sharedDecisions(): number {
+    return this.decisions.hits;
   }
 
   get size(): number {
@@ -73,6 +81,31 @@ export class PlacementEngine {
   ): Decision {
     const meta = pod.metadata ?? {};
     const spec = pod.spec ?? { containers: [] };
+    const ref = { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid };
+    // Everything the decision reads; names and the pod's metadata are not part of it.
+    const key = JSON.stringify([
+      spec,
+      policy,
+      daemonSets.map((ds) => this.decisions.identity(ds)),
+      [...unavailable].sort(),
+      options.shapeFit === true,
+    ]);
+    const known = this.decisions.get(key, ref);
+    if (known) return known;
+    const d = this.decideAfresh(ref, spec, policy, daemonSets, unavailable, object, options);
+    this.decisions.set(key, d);
+    return d;
+  }
+
+  private decideAfresh(
+    ref: Decision['pod'],
+    spec: V1PodSpec,
+    policy: Policy,
+    daemonSets: readonly V1PodSpec[],
+    unavailable: ReadonlySet<string>,
+    object: string,
+    options: { shapeFit?: boolean },
+  ): Decision {
     const sizing = sizePod({ spec, policy, daemonSets, object });
     if (this.cannotHost.length > 0) {
       const features = podFeatures(spec, sizing.daemonSets);
@@ -87,7 +120,7 @@ export class PlacementEngine {
       }
     }
     const d = decide({
-      pod: { namespace: meta.namespace ?? '', name: meta.name ?? '', uid: meta.uid },
+      pod: ref,
       sizing,
       podSpec: spec,
       policy,
