@@ -304,12 +304,30 @@ describe('BerthClient', () => {
     expect(await berths.removeFinalizer(ns, 'job-1')).toBeUndefined(); // gone: fine
     await berths.delete(ns, 'job-1'); // gone: fine
 
+    // Berths have no status subresource: status patches are patches of the Berth.
     expect(counter.snapshot()).toEqual({
       'create berths.berth.dev': 2,
       'delete berths.berth.dev': 2,
-      'patch berths.berth.dev': 4,
-      'patch berths.berth.dev/status': 2,
+      'patch berths.berth.dev': 6,
     });
+  });
+
+  it('creates a Berth with its first phase in one write', async () => {
+    const ns = await freshNamespace(core, 'berth-born');
+    const pod = await berthPod(ns, 'p');
+    const counter = new WriteCounter();
+    const berths = new BerthClient(countingKubeConfig(kc, counter));
+    const born = await berths.create({
+      ...newBerth({ metadata: podRef(pod) }, { policy: 'default', fallbacks: [], explanation: '' }),
+      status: { phase: 'Launching', attempts: 0, timestamps: { Launching: '2025-01-01T00:00:05Z' } },
+    });
+    expect(born.status).toEqual({
+      phase: 'Launching',
+      attempts: 0,
+      timestamps: { Launching: '2025-01-01T00:00:05Z' },
+    });
+    expect((await berths.get(ns, 'p'))?.status?.phase).toBe('Launching');
+    expect(counter.snapshot()).toEqual({ 'create berths.berth.dev': 1 });
   });
 
   it('deletes by uid only the Berth it means', async () => {
