@@ -5,7 +5,7 @@ import {
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
 import { type AwsProviderConfig, awsErrorCode, type Claim, classifyAwsError } from '../../src/model/index.ts';
-import { creditSpecification, imageFor, rootVolumeMapping } from './launch-request.ts';
+import { imageFor, METADATA_OPTIONS, machineSettings } from './launch-request.ts';
 import { type Ownership, ownershipTags } from './tags.ts';
 
 /**
@@ -22,27 +22,13 @@ export function launchTemplateData(
   owner: Ownership,
   userDataBase64: string,
 ): RequestLaunchTemplateData {
-  const o = claim.offering;
-  const profile = config.instanceProfile;
-  const blockDevices = rootVolumeMapping(claim);
-  const credits = creditSpecification(o);
   const Tags = ownershipTags(owner);
   return {
-    ImageId: imageFor(o, config).ImageId,
+    ImageId: imageFor(claim.offering, config).ImageId,
     UserData: userDataBase64,
-    SecurityGroupIds: [...config.securityGroupIds],
-    ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
-    ...(credits ? { CreditSpecification: credits } : {}),
-    ...(profile
-      ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
-      : {}),
+    ...machineSettings(claim, config),
     InstanceInitiatedShutdownBehavior: 'terminate',
-    MetadataOptions: {
-      HttpTokens: 'required',
-      HttpEndpoint: 'enabled',
-      HttpPutResponseHopLimit: 2,
-      InstanceMetadataTags: 'disabled',
-    },
+    MetadataOptions: { ...METADATA_OPTIONS, InstanceMetadataTags: 'disabled' },
     TagSpecifications: [
       { ResourceType: 'volume', Tags },
       { ResourceType: 'network-interface', Tags },

@@ -1,8 +1,4 @@
-import {
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  type Instance as Ec2Instance,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand } from '@aws-sdk/client-ec2';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFor } from '../../src/controller/claim.ts';
@@ -15,25 +11,21 @@ import {
   type Claim,
   type Offering,
 } from '../../src/model/index.ts';
-import { startMotoServer, type MotoServer } from '../../providers/aws/moto-server.ts';
 import {
   type AwsProvider,
   type AwsProviderOptions,
   createAwsProvider,
 } from '../../providers/aws/provider.ts';
 import { ec2Machines } from '../../providers/aws/registrar.ts';
-import {
-  createSimulatedAccount,
-  EMULATOR_CREDENTIALS,
-  type SimulatedAccount,
-} from '../../providers/aws/simulation.ts';
-import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
+import { EMULATOR_CREDENTIALS, type SimulatedAccount } from '../../providers/aws/simulation.ts';
+import type { FaultProxy } from './ec2-fault-proxy.ts';
+import { type AwsTestAccount, startAwsTestAccount, tagsOf } from './aws-test-account.ts';
 import { testOffering } from '../fixtures/offering.ts';
 
 const CLUSTER = 'batch-test';
 const fastRetry = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
 
-let moto: MotoServer;
+let env: AwsTestAccount;
 let proxy: FaultProxy;
 let account: SimulatedAccount;
 let config: AwsProviderConfig;
@@ -74,35 +66,22 @@ const claim = (b: BerthObject, o: Offering = testOffering({ zone: 'us-east-1a' }
   claimFor(b, o, 0, 'berth');
 const claims = (n: number, o?: Offering) => Array.from({ length: n }, () => claim(berth(), o));
 
-async function instancesOf(filters: { Name: string; Values: string[] }[]): Promise<Ec2Instance[]> {
-  const out = await account.ec2.send(new DescribeInstancesCommand({ Filters: filters }));
-  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-}
+const instancesOf = (filters: { Name: string; Values: string[] }[]) => env.instancesOf(filters);
 const live = { Name: 'instance-state-name', Values: ['pending', 'running'] };
 const byClaim = (c: Claim) => instancesOf([{ Name: 'tag:berth.dev/claim-id', Values: [c.id] }, live]);
-const tags = (i: Ec2Instance | undefined) => Object.fromEntries((i?.Tags ?? []).map((t) => [t.Key, t.Value]));
+const tags = tagsOf;
 const signal = () => AbortSignal.timeout(30_000);
 /** The proxy's calls of one action since `from`. */
 const callsOf = (action: string, from: number) => proxy.calls.slice(from).filter((c) => c.action === action);
 
 beforeAll(async () => {
-  moto = await startMotoServer();
-  proxy = await startFaultProxy(moto.endpoint);
-  account = await createSimulatedAccount({
-    endpoint: moto.endpoint,
-    cluster: CLUSTER,
-    clusterEndpoint: 'https://cluster.example:6443',
-    clusterCertificateAuthority: Buffer.from('CA').toString('base64'),
-  });
-  config = { ...account.config, endpoint: proxy.endpoint };
+  env = await startAwsTestAccount(CLUSTER);
+  ({ proxy, account, config } = env);
 });
 
 afterAll(async () => {
   for (const p of providers) await p.close();
-  await proxy?.close();
-  account?.ec2.destroy();
-  account?.sqs.destroy();
-  await moto?.stop();
+  await env?.stop();
 });
 
 describe('AWS batched launches (CreateFleet instant) against moto', () => {
