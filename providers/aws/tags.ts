@@ -5,7 +5,9 @@ import type { Claim, Instance, InstanceState } from '../../src/model/index.ts';
  * The tags on every machine berth launches. They are how the provider finds
  * its machines again (after a restart, for garbage collection, for an
  * interruption), and what the IAM policy conditions launches and
- * terminations on, so they are set at launch in the same call, never after.
+ * terminations on, so the ownership tags are set in the launch call itself.
+ * A single launch sets the claim's tags there too; a batch (one CreateFleet)
+ * shares its tags, so each machine gets its claim's right after.
  */
 export const TAG_CLUSTER = 'berth.dev/cluster';
 /** The berth installation (its scheduler name): two installations in one cluster never touch each other's machines. */
