@@ -170,6 +170,25 @@ describe('AWS batched launches (CreateFleet instant) against moto', () => {
     expect(machines.map((m) => m.length).sort()).toEqual([0, 1, 1]);
   });
 
+  it('asks the next zone for the machines a regional offering found no room for in the first', async () => {
+    const p = provider('next-zone');
+    const cs = claims(2, testOffering());
+    proxy.add({ action: 'CreateFleet', partial: { missing: 2, code: 'InsufficientInstanceCapacity' } });
+    const from = proxy.calls.length;
+    const got = await Promise.all(cs.map((c) => p.launch(c, signal())));
+    const fleets = callsOf('CreateFleet', from);
+    expect(fleets.map((f) => f.subnetId)).toEqual([
+      config.subnets['us-east-1a'],
+      config.subnets['us-east-1b'],
+    ]);
+    for (const [n, c] of cs.entries()) {
+      const [i, ...more] = await byClaim(c);
+      expect(more).toHaveLength(0);
+      expect(i?.SubnetId).toBe(config.subnets['us-east-1b']);
+      expect(got[n]?.providerId).toBe(`aws:///us-east-1b/${i?.InstanceId}`);
+    }
+  });
+
   it('collects a machine a crash left between CreateFleet and its tags, and the relaunched claims get one machine each', async () => {
     const installation = 'crash';
     const berths = [berth(), berth()];
