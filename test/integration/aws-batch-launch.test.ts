@@ -3,12 +3,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFor } from '../../src/controller/claim.ts';
 import { collectGarbage } from '../../src/controller/garbage-collection.ts';
-import type { ClusterView, ClusterWriter } from '../../src/controller/ports.ts';
+import { KubeCluster } from '../../src/controller/kube-cluster.ts';
 import {
   type AwsProviderConfig,
   type BerthObject,
   CapacityError,
   type Claim,
+  LABEL_CLUSTER,
   type Offering,
 } from '../../src/model/index.ts';
 import {
@@ -21,6 +22,8 @@ import { EMULATOR_CREDENTIALS, type SimulatedAccount } from '../../providers/aws
 import type { FaultProxy } from './ec2-fault-proxy.ts';
 import { type AwsTestAccount, startAwsTestAccount, tagsOf } from './aws-test-account.ts';
 import { testOffering } from '../fixtures/offering.ts';
+import { core, ensureCrds, kc } from './berth-harness.ts';
+import { freshNamespace } from './helpers.ts';
 
 const CLUSTER = 'batch-test';
 const fastRetry = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
@@ -191,46 +194,62 @@ describe('AWS batched launches (CreateFleet instant) against moto', () => {
 
   it('collects a machine a crash left between CreateFleet and its tags, and the relaunched claims get one machine each', async () => {
     const installation = 'crash';
-    const berths = [berth(), berth()];
-    const cs = berths.map((b) => claim(b));
-    const crashed = provider(installation);
-    // The claim tags never arrive: the process dies while CreateTags is in flight.
-    proxy.add({ action: 'CreateTags', holdRequestMs: 5_000, times: 2 });
-    const from = proxy.calls.length;
-    const pending = cs.map((c) => crashed.launch(c, signal()).catch((e: unknown) => e));
-    await waitForCall('CreateTags', from, 2);
-    await crashed.close();
-    expect((await Promise.all(pending)).every((e) => e instanceof Error)).toBe(true);
-    const strays = await instancesOf([{ Name: 'tag:berth.dev/installation', Values: [installation] }, live]);
-    expect(strays).toHaveLength(2);
-    for (const s of strays) expect(tags(s)['berth.dev/claim-id']).toBeUndefined();
+    // Garbage collection reads the real cluster: two Berths of this installation, no pods, no Nodes.
+    await ensureCrds();
+    const ns = await freshNamespace(core, 'aws-batch-crash');
+    const log = pino({ level: 'silent' });
+    const cluster = new KubeCluster(kc, installation, log);
+    await cluster.watch({ pods: {}, berths: {}, nodes: {}, policies: {} });
+    try {
+      const berths = await Promise.all(
+        [berth(), berth()].map((b) =>
+          cluster.createBerth({
+            ...b,
+            metadata: { name: b.metadata.name, namespace: ns, labels: { [LABEL_CLUSTER]: installation } },
+            spec: { ...b.spec, pod: { ...b.spec.pod, namespace: ns } },
+          }),
+        ),
+      );
+      const cs = berths.map((b) => claim(b));
+      const crashed = provider(installation);
+      // The claim tags never arrive: the process dies while its CreateTags calls are on their way.
+      proxy.add({ action: 'CreateTags', holdRequestMs: 5_000, times: 2 });
+      const from = proxy.calls.length;
+      const pending = cs.map((c) => crashed.launch(c, signal()).catch((e: unknown) => e));
+      await waitForCall('CreateTags', from, 2);
+      await crashed.close();
+      expect((await Promise.all(pending)).every((e) => e instanceof Error)).toBe(true);
+      const strays = await instancesOf([
+        { Name: 'tag:berth.dev/installation', Values: [installation] },
+        live,
+      ]);
+      expect(strays).toHaveLength(2);
+      for (const s of strays) expect(tags(s)['berth.dev/claim-id']).toBeUndefined();
 
-    // After the restart: the claims launch again (their tag lookup finds nothing) ...
-    const restarted = provider(installation);
-    const listed = await restarted.list();
-    expect(
-      listed
-        .filter((i) => i.claimId === '')
-        .map((i) => i.id)
-        .sort(),
-    ).toEqual(strays.map((s) => s.InstanceId).sort());
-    const relaunched = await Promise.all(cs.map((c) => restarted.launch(c, signal())));
-    // ... and garbage collection, past its grace, removes the strays and nothing the Berths claim.
-    const graceMs = 1_000;
-    await new Promise((r) => setTimeout(r, graceMs + 100));
-    await collectGarbage({
-      view: viewOf(berths),
-      writer: nodelessWriter,
-      provider: restarted,
-      log: pino({ level: 'silent' }),
-      graceMs,
-    });
-    for (const [n, c] of cs.entries()) {
-      const mine = await byClaim(c);
-      expect(mine.map((i) => i.InstanceId)).toEqual([relaunched[n]!.id]);
+      // After the restart: the claims launch again (their tag lookup finds nothing) ...
+      const restarted = provider(installation);
+      const listed = await restarted.list();
+      expect(
+        listed
+          .filter((i) => i.claimId === '')
+          .map((i) => i.id)
+          .sort(),
+      ).toEqual(strays.map((s) => s.InstanceId).sort());
+      const relaunched = await Promise.all(cs.map((c) => restarted.launch(c, signal())));
+      // ... and garbage collection, past its grace, removes the strays and nothing the Berths claim.
+      const graceMs = 1_000;
+      await new Promise((r) => setTimeout(r, graceMs + 100));
+      await collectGarbage({ view: cluster, writer: cluster, provider: restarted, log, graceMs });
+      for (const [n, c] of cs.entries()) {
+        const mine = await byClaim(c);
+        expect(mine.map((i) => i.InstanceId)).toEqual([relaunched[n]!.id]);
+      }
+      const left = await instancesOf([{ Name: 'tag:berth.dev/installation', Values: [installation] }, live]);
+      expect(left.map((i) => i.InstanceId).sort()).toEqual(relaunched.map((i) => i.id).sort());
+      for (const i of relaunched) await restarted.terminate(i.id);
+    } finally {
+      await cluster.stop();
     }
-    const left = await instancesOf([{ Name: 'tag:berth.dev/installation', Values: [installation] }, live]);
-    expect(left.map((i) => i.InstanceId).sort()).toEqual(relaunched.map((i) => i.id).sort());
   });
 });
 
@@ -241,25 +260,3 @@ async function waitForCall(action: string, from: number, count: number): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-/** The cluster as garbage collection reads it: these Berths, no pods, no Nodes (no kubelet runs here). */
-function viewOf(berths: BerthObject[]): ClusterView {
-  return {
-    pod: () => undefined,
-    berth: () => undefined,
-    malformedBerth: () => undefined,
-    node: () => undefined,
-    berths: () => berths,
-    pods: () => [],
-    readPod: async () => undefined,
-    nodes: () => [],
-    policy: () => undefined,
-    daemonSets: () => [],
-  };
-}
-
-const nodelessWriter = {
-  deleteNode: async () => {
-    throw new Error('no Node exists here to delete');
-  },
-} as unknown as ClusterWriter;
