@@ -96,6 +96,31 @@ export function creditSpecification(o: Offering): RunInstancesCommandInput['Cred
   return { CpuCredits: 'unlimited' };
 }
 
+/** IMDSv2 only, hop limit 2 so containers can still reach it. */
+export const METADATA_OPTIONS = {
+  HttpTokens: 'required',
+  HttpEndpoint: 'enabled',
+  HttpPutResponseHopLimit: 2,
+} as const;
+
+/**
+ * What a machine of the claim is, whichever call launches it: its network,
+ * the root volume it was priced with, its credit mode and its role.
+ */
+export function machineSettings(claim: Claim, config: AwsProviderConfig) {
+  const profile = config.instanceProfile;
+  const blockDevices = rootVolumeMapping(claim);
+  const credits = creditSpecification(claim.offering);
+  return {
+    SecurityGroupIds: [...config.securityGroupIds],
+    ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
+    ...(credits ? { CreditSpecification: credits } : {}),
+    ...(profile
+      ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
+      : {}),
+  };
+}
+
 /**
  * The one RunInstances call for a claim in one subnet: exactly one machine of
  * the offering's type, spot when the offering is spot (one-time, terminated
@@ -111,21 +136,13 @@ export function runInstancesInput(
   userDataBase64: string,
 ): RunInstancesCommandInput {
   const o = claim.offering;
-  const profile = config.instanceProfile;
-  const blockDevices = rootVolumeMapping(claim);
-  const credits = creditSpecification(o);
   return {
     MinCount: 1,
     MaxCount: 1,
     InstanceType: o.instanceType as RunInstancesCommandInput['InstanceType'],
     ...imageFor(o, config),
     SubnetId: subnet.subnetId,
-    SecurityGroupIds: [...config.securityGroupIds],
-    ...(blockDevices ? { BlockDeviceMappings: blockDevices } : {}),
-    ...(credits ? { CreditSpecification: credits } : {}),
-    ...(profile
-      ? { IamInstanceProfile: profile.startsWith('arn:') ? { Arn: profile } : { Name: profile } }
-      : {}),
+    ...machineSettings(claim, config),
     ...(o.capacityType === 'spot'
       ? {
           InstanceMarketOptions: {
@@ -136,7 +153,7 @@ export function runInstancesInput(
       : {}),
     ClientToken: clientToken(owner, claim.id, subnet.subnetId),
     TagSpecifications: tagSpecifications(claim, owner),
-    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
+    MetadataOptions: { ...METADATA_OPTIONS },
     UserData: userDataBase64,
   };
 }

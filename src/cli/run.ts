@@ -24,6 +24,8 @@ interface RunFlags extends LedgerFlags {
   bootDelay: string;
   readyTimeout: string;
   unavailableFor: string;
+  gcGrace: string;
+  gcInterval: string;
   metricsAddress: string;
   leaderElect: boolean;
   leaseNamespace: string;
@@ -119,6 +121,22 @@ export function register(program: Command): void {
         'skip an offering this long after a capacity error',
         'BERTH_UNAVAILABLE_FOR',
         '180',
+      ),
+    )
+    .addOption(
+      flag(
+        '--gc-grace <seconds>',
+        'collect a machine or node no Berth claims once it is this old (a stray of a crashed batched launch costs at most this long)',
+        'BERTH_GC_GRACE',
+        '60',
+      ),
+    )
+    .addOption(
+      flag(
+        '--gc-interval <seconds>',
+        'look for unclaimed machines and nodes this often',
+        'BERTH_GC_INTERVAL',
+        '60',
       ),
     )
     .addOption(
@@ -277,6 +295,8 @@ export function register(program: Command): void {
       bootDelayMs: seconds(flags.bootDelay, '--boot-delay'),
       readyTimeoutMs: seconds(flags.readyTimeout, '--ready-timeout'),
       unavailableTtlMs: seconds(flags.unavailableFor, '--unavailable-for'),
+      gcGraceMs: seconds(flags.gcGrace, '--gc-grace'),
+      gcIntervalMs: Math.max(1_000, seconds(flags.gcInterval, '--gc-interval')),
     };
     const refreshMs = seconds(flags.priceRefresh, '--price-refresh');
     const ledgerAt = ledgerLocationFromFlags(flags);

@@ -54,7 +54,7 @@ export interface FinishOptions {
   /** Pods the workload creates (Jobs' pods included). */
   expectedPods: number;
   /** AWS: machines per claim and those still running, from the cloud. */
-  machines?: () => Promise<{ perClaim: Map<string, number>; running: string[] }>;
+  machines?: () => Promise<{ perClaim: Map<string, number>; running: string[]; strays?: number }>;
   drainTimeoutMs?: number;
 }
 
@@ -137,7 +137,13 @@ export async function finishScenario(
       succeeded: j.status?.succeeded ?? 0,
       failed: j.status?.failed ?? 0,
     })),
-    ...(machines ? { machinesPerClaim: machines.perClaim, machinesLeft: machines.running } : {}),
+    ...(machines
+      ? {
+          machinesPerClaim: machines.perClaim,
+          machinesLeft: machines.running,
+          ...(machines.strays !== undefined ? { strayMachines: machines.strays } : {}),
+        }
+      : {}),
   };
 
   // Pods gone: every Berth must let go of its finalizer (the garbage collector then removes it).
@@ -181,6 +187,7 @@ export function report(
     `double-launches=${f.doubleLaunches}`,
     `leaked-nodes=${f.leakedNodes}`,
     `leaked-machines=${f.leakedMachines}`,
+    `stray-machines-collected=${f.strayMachines}`,
     `stuck-berths=${f.stuckBerths}`,
     `failed-pods=${f.failedPods}`,
     `failed-jobs=${f.failedJobs}`,

@@ -13,6 +13,11 @@ export interface EndState {
   machinesPerClaim?: Map<string, number>;
   /** AWS: machines not terminated after the bounded wait. */
   machinesLeft?: string[];
+  /**
+   * AWS: machines a batch launched and never tagged for a claim (a kill between
+   * CreateFleet and the tags). Each must be gone by the end (machinesLeft).
+   */
+  strayMachines?: number;
 }
 
 export interface Figures {
@@ -23,6 +28,8 @@ export interface Figures {
   doubleLaunches: number;
   leakedNodes: number;
   leakedMachines: number;
+  /** Machines launched for no claim and collected (AWS batches cut by a kill); none of them may be left. */
+  strayMachines: number;
   stuckBerths: number;
   failedPods: number;
   failedJobs: number;
@@ -107,6 +114,7 @@ export function judge(seen: Observations, end: EndState): { figures: Figures; pr
       doubleLaunches,
       leakedNodes: end.nodesLeft.length,
       leakedMachines: end.machinesLeft?.length ?? 0,
+      strayMachines: end.strayMachines ?? 0,
       stuckBerths: stuck + end.berthsLeft.length,
       failedPods,
       failedJobs,

@@ -1,9 +1,4 @@
-import {
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  type Instance as Ec2Instance,
-  RunInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimFor } from '../../src/controller/claim.ts';
@@ -15,22 +10,18 @@ import {
   type InterruptionNotice,
   type Offering,
 } from '../../src/model/index.ts';
-import { startMotoServer, type MotoServer } from '../../providers/aws/moto-server.ts';
 import { type AwsProvider, createAwsProvider } from '../../providers/aws/provider.ts';
-import {
-  createSimulatedAccount,
-  EMULATOR_CREDENTIALS,
-  type SimulatedAccount,
-} from '../../providers/aws/simulation.ts';
+import { EMULATOR_CREDENTIALS, type SimulatedAccount } from '../../providers/aws/simulation.ts';
 import { nodeRegistrationOf } from '../../providers/aws/user-data.ts';
-import { type FaultProxy, startFaultProxy } from './ec2-fault-proxy.ts';
+import type { FaultProxy } from './ec2-fault-proxy.ts';
+import { type AwsTestAccount, startAwsTestAccount, tagsOf } from './aws-test-account.ts';
 import { waitFor } from './helpers.ts';
 import { testOffering } from '../fixtures/offering.ts';
 
 const CLUSTER = 'provider-test';
 const fastRetry = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 100 };
 
-let moto: MotoServer;
+let env: AwsTestAccount;
 let proxy: FaultProxy;
 let account: SimulatedAccount;
 let config: AwsProviderConfig;
@@ -49,6 +40,8 @@ function provider(
       retry: fastRetry,
       interruptionWaitSeconds: 1,
       onWarning: (message) => warnings.push(message),
+      // The one-RunInstances-per-claim path (a configured launch template's); batches are aws-batch-launch.test.ts'.
+      batching: false,
     },
   );
   providers.push(p);
@@ -81,34 +74,20 @@ function claim(o: Offering = offering()): Claim {
   );
 }
 
-async function instancesOf(filters: { Name: string; Values: string[] }[]): Promise<Ec2Instance[]> {
-  const out = await account.ec2.send(new DescribeInstancesCommand({ Filters: filters }));
-  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-}
+const instancesOf = (filters: { Name: string; Values: string[] }[]) => env.instancesOf(filters);
 
 const byClaim = (c: Claim) => instancesOf([{ Name: 'tag:berth.dev/claim-id', Values: [c.id] }]);
-const tags = (i: Ec2Instance | undefined) => Object.fromEntries((i?.Tags ?? []).map((t) => [t.Key, t.Value]));
+const tags = tagsOf;
 const signal = () => AbortSignal.timeout(30_000);
 
 beforeAll(async () => {
-  moto = await startMotoServer();
-  proxy = await startFaultProxy(moto.endpoint);
-  account = await createSimulatedAccount({
-    endpoint: moto.endpoint,
-    cluster: CLUSTER,
-    clusterEndpoint: 'https://cluster.example:6443',
-    clusterCertificateAuthority: Buffer.from('CA').toString('base64'),
-  });
-  // The provider goes through the fault proxy; the test reads moto directly.
-  config = { ...account.config, endpoint: proxy.endpoint };
+  env = await startAwsTestAccount(CLUSTER);
+  ({ proxy, account, config } = env);
 });
 
 afterAll(async () => {
   for (const p of providers) await p.close();
-  await proxy?.close();
-  account?.ec2.destroy();
-  account?.sqs.destroy();
-  await moto?.stop();
+  await env?.stop();
 });
 
 describe('AWS provider against moto', () => {

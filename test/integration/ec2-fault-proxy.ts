@@ -18,8 +18,19 @@ export interface FaultRule {
   message?: string;
   /** Pass through, but answer this much later. */
   holdMs?: number;
+  /**
+   * Hold the call this long before passing it to moto, and drop it if the
+   * caller hangs up meanwhile: a call that never lands, as when the caller dies.
+   */
+  holdRequestMs?: number;
   /** Matches this many calls; default 1. */
   times?: number;
+  /**
+   * CreateFleet only: moto launches `missing` fewer machines than asked and
+   * the answer carries an Errors entry with `code`, as EC2's instant fleet
+   * answers a partial fulfilment.
+   */
+  partial?: { missing: number; code: string; message?: string };
 }
 
 export interface ProxiedCall {
@@ -52,12 +63,34 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Where the SDK puts a fleet's first override in the Query API. */
+const FLEET_OVERRIDE = 'LaunchTemplateConfigs.1.Overrides.1';
+const FLEET_TARGET = 'TargetCapacitySpecification.TotalTargetCapacity';
+
+/** A CreateFleet answer's Errors entry, in EC2's XML shape (errorSet of items). */
+export function fleetErrorXml(code: string, message: string, instanceType: string | undefined): string {
+  return (
+    '<errorSet><item>' +
+    `<errorCode>${code}</errorCode><errorMessage>${message}</errorMessage>` +
+    (instanceType
+      ? `<launchTemplateAndOverrides><overrides><instanceType>${instanceType}</instanceType></overrides></launchTemplateAndOverrides>`
+      : '') +
+    '</item></errorSet>'
+  );
+}
+
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   const rules: (FaultRule & { left: number })[] = [];
   const calls: ProxiedCall[] = [];
 
-  function forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, holdMs: number): void {
+  function forward(
+    req: IncomingMessage,
+    payload: Buffer,
+    res: ServerResponse,
+    holdMs: number,
+    rewrite: (answer: string) => string = (a) => a,
+  ): void {
     const up = request(
       {
         host: target.hostname,
@@ -70,8 +103,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         void body(answer).then((data) => {
           setTimeout(() => {
             if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(data);
+            const text = rewrite(data.toString('utf8'));
+            const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) };
+            res.writeHead(answer.statusCode ?? 502, headers);
+            res.end(text);
           }, holdMs);
         });
       },
@@ -82,13 +117,43 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     up.end(payload);
   }
 
+  /** A fleet short of `missing` machines: moto launches the rest, the answer says why the others are missing. */
+  function partly(
+    req: IncomingMessage,
+    params: URLSearchParams,
+    res: ServerResponse,
+    p: NonNullable<FaultRule['partial']>,
+  ): void {
+    const asked = Number(params.get(FLEET_TARGET) ?? '0');
+    const errors = fleetErrorXml(
+      p.code,
+      p.message ?? `injected ${p.code}`,
+      params.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined,
+    );
+    if (asked - p.missing <= 0) {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse><requestId>${randomUUID()}</requestId>` +
+          `<fleetId>fleet-${randomUUID()}</fleetId>${errors}<fleetInstanceSet/></CreateFleetResponse>`,
+      );
+      return;
+    }
+    params.set(FLEET_TARGET, String(asked - p.missing));
+    const payload = Buffer.from(params.toString(), 'utf8');
+    const headers = { ...req.headers, 'content-length': String(payload.length) };
+    forward(Object.assign(req, { headers }), payload, res, 0, (answer) =>
+      answer.replace('</CreateFleetResponse>', `${errors}</CreateFleetResponse>`),
+    );
+  }
+
   const server = createServer((req, res) => {
     void body(req).then((payload) => {
       const isQuery = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
       const params = isQuery ? new URLSearchParams(payload.toString('utf8')) : undefined;
       const action = params?.get('Action') ?? undefined;
       if (!action) return forward(req, payload, res, 0);
-      const instanceType = params?.get('InstanceType') ?? undefined;
+      const instanceType =
+        params?.get('InstanceType') ?? params?.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined;
       const i = rules.findIndex(
         (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
       );
@@ -97,16 +162,27 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         rule.left -= 1;
         if (rule.left <= 0) rules.splice(i, 1);
       }
-      const subnetId = params?.get('SubnetId') ?? undefined;
+      const subnetId = params?.get('SubnetId') ?? params?.get(`${FLEET_OVERRIDE}.SubnetId`) ?? undefined;
       calls.push({
         action,
         ...(instanceType ? { instanceType } : {}),
         ...(subnetId ? { subnetId } : {}),
-        faulted: rule?.code !== undefined,
+        faulted: rule?.code !== undefined || rule?.partial !== undefined,
       });
       if (rule?.code) {
         res.writeHead(rule.status ?? 400, { 'content-type': 'text/xml' });
         res.end(ec2ErrorXml(rule.code, rule.message ?? `injected ${rule.code}`));
+        return;
+      }
+      if (rule?.partial && params) return partly(req, params, res, rule.partial);
+      if (rule?.holdRequestMs !== undefined) {
+        let gone = false;
+        res.on('close', () => {
+          gone = true;
+        });
+        setTimeout(() => {
+          if (!gone) forward(req, payload, res, rule.holdMs ?? 0);
+        }, rule.holdRequestMs);
         return;
       }
       forward(req, payload, res, rule?.holdMs ?? 0);

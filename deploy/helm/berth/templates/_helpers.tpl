@@ -89,6 +89,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   "BERTH_AWS_INTERRUPTION_QUEUE" $aws.interruptionQueue
   "BERTH_AWS_FARGATE_ROLE" $aws.fargateRole
   "BERTH_AWS_FARGATE_SUBNETS" (join "," $aws.fargateSubnets)
+  "BERTH_AWS_LAUNCH_BATCH_WINDOW" (toString (default "" $aws.launchBatchWindow))
 -}}
 {{- range $name, $value := $vars }}
 {{- if $value }}
