@@ -30,6 +30,8 @@ import {
   BERTH_API_VERSION,
   BERTH_KIND,
   type BerthObject,
+  type BerthStatus,
+  FINALIZER,
   GROUP,
   POLICY_PLURAL,
   type PlacementPolicyStatus,
@@ -179,9 +181,14 @@ export class KubeCluster implements ClusterView, ClusterWriter {
         MERGE_PATCH,
       );
   }
-  async releaseBerth(namespace: string, name: string): Promise<void> {
+  async releaseBerth(
+    namespace: string,
+    name: string,
+    last?: { status: Partial<BerthStatus>; known?: BerthObject },
+  ): Promise<void> {
     this.written.delete(`${namespace}/${name}`);
-    await this.berthClient.removeFinalizer(namespace, name);
+    const after = await this.berthClient.removeFinalizer(namespace, name, FINALIZER, last ?? {});
+    if (last && after) this.remember(after);
   }
   async deleteBerth(namespace: string, name: string): Promise<void> {
     this.written.delete(`${namespace}/${name}`);

@@ -33,8 +33,15 @@ export interface ClusterWriter {
   /** A field given as undefined is removed. */
   patchBerthSpec(namespace: string, name: string, spec: Partial<BerthSpec>): Promise<void>;
   patchBerthStatus(namespace: string, name: string, status: Partial<BerthStatus>): Promise<void>;
-  /** Drops our finalizer; a Berth or finalizer already gone is fine. */
-  releaseBerth(namespace: string, name: string): Promise<void>;
+  /**
+   * Drops our finalizer; a Berth or finalizer already gone is fine. With
+   * `status`, sets it in the same write (`known`: the Berth as last seen).
+   */
+  releaseBerth(
+    namespace: string,
+    name: string,
+    last?: { status: Partial<BerthStatus>; known?: BerthObject },
+  ): Promise<void>;
   deleteBerth(namespace: string, name: string): Promise<void>;
   /** Binds the pod (pods/binding, uid precondition); already bound to this node is fine. */
   bind(pod: { namespace: string; name: string; uid: string }, nodeName: string): Promise<void>;

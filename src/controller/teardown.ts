@@ -49,7 +49,12 @@ export async function teardown(
     reason: terminationReason(pod, berth),
     timestamps: { ...status?.timestamps, Terminated: now() },
   };
-  await ctx.writer.patchBerthStatus(berth.metadata.namespace, berth.metadata.name, patch);
+  // Nothing is left to tear down, so the finalizer goes in the same write as the last phase.
+  ctx.unplaced.delete(key);
+  await ctx.writer.releaseBerth(berth.metadata.namespace, berth.metadata.name, {
+    status: patch,
+    known: berth,
+  });
   ctx.log.info(
     { pod: `${berth.spec.pod.namespace}/${berth.spec.pod.name}`, node: nodeName, reason: patch.reason },
     'torn down',

@@ -152,18 +152,25 @@ export class BerthClient {
     namespace: string,
     name: string,
     edit: (finalizers: string[]) => string[] | undefined,
+    also: { status?: Partial<BerthStatus>; known?: BerthObject } = {},
   ): Promise<BerthObject | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const current = await this.get(namespace, name);
+      // A copy the caller holds saves the read the first time; a conflict means it was stale.
+      const current = attempt === 0 && also.known ? also.known : await this.get(namespace, name);
       if (!current) return undefined;
       const next = edit(current.metadata.finalizers ?? []);
-      if (!next) return current;
+      if (!next) {
+        return also.status ? this.patchStatus(namespace, name, also.status) : current;
+      }
       try {
         return asBerth(
           await this.api.patchNamespacedCustomObject(
             {
               ...this.ref(namespace, name),
-              body: { metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion } },
+              body: {
+                metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion },
+                ...(also.status ? { status: also.status } : {}),
+              },
             },
             MERGE_PATCH,
           ),
@@ -182,10 +189,23 @@ export class BerthClient {
     );
   }
 
-  /** Removes the finalizer; an absent finalizer or Berth is fine. */
-  removeFinalizer(namespace: string, name: string, finalizer = FINALIZER): Promise<BerthObject | undefined> {
-    return this.editFinalizers(namespace, name, (f) =>
-      f.includes(finalizer) ? f.filter((x) => x !== finalizer) : undefined,
+  /**
+   * Removes the finalizer; an absent finalizer or Berth is fine. With
+   * `also.status`, the status is set in the same write (a Berth whose
+   * machine is gone needs no finalizer, and its last phase costs no write of
+   * its own); `also.known` is the Berth as the caller last saw it.
+   */
+  removeFinalizer(
+    namespace: string,
+    name: string,
+    finalizer = FINALIZER,
+    also: { status?: Partial<BerthStatus>; known?: BerthObject } = {},
+  ): Promise<BerthObject | undefined> {
+    return this.editFinalizers(
+      namespace,
+      name,
+      (f) => (f.includes(finalizer) ? f.filter((x) => x !== finalizer) : undefined),
+      also,
     );
   }
 

@@ -87,10 +87,12 @@ class MemoryCluster implements ClusterView, ClusterWriter {
     const b = this.berth(namespace, name)!;
     b.status = { ...(b.status ?? { phase: 'Pending' }), ...status };
   }
-  async releaseBerth(namespace: string, name: string) {
-    this.writes.push('release');
+  async releaseBerth(namespace: string, name: string, last?: { status: Partial<BerthStatus> }) {
+    this.writes.push(last ? `release:${last.status.phase}` : 'release');
     const b = this.berth(namespace, name);
-    if (b) b.metadata.finalizers = [];
+    if (!b) return;
+    b.metadata.finalizers = [];
+    if (last) b.status = { ...(b.status ?? { phase: 'Pending' }), ...last.status };
   }
   async deleteBerth(namespace: string, name: string) {
     this.berthsByKey.delete(`${namespace}/${name}`);
@@ -214,7 +216,7 @@ describe('Reconciler: a pod it cannot place for a reason of input', () => {
     expect(cluster.events.map((e) => e.reason)).toEqual(['InvalidPlacementInput', 'NoFit']);
   });
 
-  it('tears a Failed Berth down without touching a machine or the ledger when the pod goes, then releases it', async () => {
+  it('tears a Failed Berth down without touching a machine or the ledger when the pod goes, releasing it in the same write', async () => {
     const { cluster, provider, ledger, reconciler } = setup();
     cluster.podMap.set('team/huge', pod('huge', { cpu: '10000000' }));
     await reconciler.reconcile('team/huge');
@@ -222,13 +224,15 @@ describe('Reconciler: a pod it cannot place for a reason of input', () => {
       /spec\.containers\[0\]\.resources\.requests\.cpu: 10000000 is more than any machine/,
     );
     cluster.podMap.delete('team/huge');
-    await reconciler.reconcile('team/huge'); // teardown
+    await reconciler.reconcile('team/huge'); // teardown, and release with it
     expect(cluster.berth('team', 'huge')?.status).toMatchObject({
       phase: 'Terminated',
       reason: 'PodDeleted',
     });
-    await reconciler.reconcile('team/huge'); // release
     expect(cluster.berth('team', 'huge')?.metadata.finalizers).toEqual([]);
+    expect(cluster.writes.filter((w) => w.startsWith('release'))).toEqual(['release:Terminated']);
+    await reconciler.reconcile('team/huge'); // nothing left to do
+    expect(cluster.writes.filter((w) => w.startsWith('release'))).toEqual(['release:Terminated']);
     expect(provider).toEqual({ launched: 0, terminated: 0 });
     expect(cluster.writes).not.toContain('deleteNode');
     expect(await ledger.list({ namespace: 'team' })).toEqual([]);
