@@ -10,6 +10,7 @@ import type { Taint } from '../../src/model/index.ts';
  */
 
 export type MetadataItems = { key?: string | null; value?: string | null }[];
+export type MetadataItem = { key: string; value: string };
 
 export const KUBE_ENV = 'kube-env';
 export const KUBE_LABELS = 'kube-labels';
@@ -67,7 +68,7 @@ export function patchBootstrap(
   items: MetadataItems,
   add: { labels: Readonly<Record<string, string>>; taints: readonly Taint[]; maxPods?: number },
   extra: Readonly<Record<string, string>> = {},
-): { key: string; value: string }[] {
+): MetadataItem[] {
   const byKey = new Map(items.flatMap((i) => (i.key ? [[i.key, i.value ?? ''] as const] : [])));
   const envText = byKey.get(KUBE_ENV);
   if (envText === undefined)
