@@ -101,3 +101,25 @@ export function registrationOf(items: MetadataItems): GkeRegistration {
     ...(maxPods ? { maxPods: Number(maxPods) } : {}),
   };
 }
+
+export const USER_DATA = 'user-data';
+
+/**
+ * The node pool's cloud-config (`user-data`, which starts GKE's configure
+ * scripts) with a first boot command that waits, a bounded time, until the
+ * metadata server has the attribute `key`: the scripts then read the kube-env
+ * written with it. Without the attribute in time the boot goes on with the
+ * registration it has (a VM no pod can land on). Items without a cloud-config
+ * are left as they are.
+ */
+export function holdBootUntil(items: readonly MetadataItem[], key: string, seconds = 600): MetadataItem[] {
+  return items.map((item) => {
+    if (item.key !== USER_DATA || !item.value.startsWith('#cloud-config')) return item;
+    const config = (parse(item.value) ?? {}) as Record<string, unknown>;
+    const url = `http://metadata.google.internal/computeMetadata/v1/instance/attributes/${key}`;
+    const wait = `for i in $(seq ${seconds}); do curl -sf -H 'Metadata-Flavor: Google' ${url} >/dev/null && exit 0; sleep 1; done`;
+    const bootcmd = Array.isArray(config.bootcmd) ? config.bootcmd : [];
+    config.bootcmd = [['sh', '-c', wait], ...bootcmd];
+    return { key: USER_DATA, value: `#cloud-config\n${stringify(config, { lineWidth: 0 })}` };
+  });
+}

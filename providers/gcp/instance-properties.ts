@@ -7,7 +7,7 @@ import {
   LABEL_ZONE,
   TAINT_DEDICATED,
 } from '../../src/model/index.ts';
-import { type MetadataItem, patchBootstrap } from './bootstrap.ts';
+import { holdBootUntil, type MetadataItem, patchBootstrap } from './bootstrap.ts';
 import type { GcpProviderConfig } from './config.ts';
 import {
   claimLabels,
@@ -136,8 +136,8 @@ export function instanceFor(
  * The instance properties a bulkInsert shares among the claims of one launch
  * specification: no claim's identity, only the installation's labels, and a
  * registration a node could not be shared through: a dedicated taint no pod
- * tolerates, and `berth-awaits-claim`, which holds the boot until its
- * per-claim write.
+ * tolerates, `berth-awaits-claim`, and a first boot command that holds the
+ * boot until the per-claim write (`berth-claim`) is there.
  */
 export function sharedInstanceProperties(
   claim: Claim,
@@ -146,7 +146,7 @@ export function sharedInstanceProperties(
   config: Pick<GcpProviderConfig, 'subnetwork'>,
   owner: Ownership,
 ): IInstanceProperties {
-  const items = patchBootstrap(
+  const registration = patchBootstrap(
     template.metadata?.items ?? [],
     {
       labels: sharedNodeLabels(zone),
@@ -155,6 +155,7 @@ export function sharedInstanceProperties(
     },
     { [METADATA_OFFERING_ID]: claim.offering.id, [METADATA_AWAITS_CLAIM]: 'true' },
   );
+  const items = holdBootUntil(registration, METADATA_CLAIM);
   return {
     ...vmProperties(claim, zone, template, config, false),
     labels: { ...(template.labels ?? {}), ...ownerLabels(owner) },
