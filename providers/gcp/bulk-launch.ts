@@ -25,6 +25,7 @@ import {
   requestIdFor,
 } from './labels.ts';
 import { claimMetadata, sharedInstanceProperties, zonesFor } from './instance-properties.ts';
+import { listVms } from './list-vms.ts';
 
 type IOperation = protos.google.cloud.compute.v1.IOperation;
 type IInstanceProperties = protos.google.cloud.compute.v1.IInstanceProperties;
@@ -85,15 +86,7 @@ export function bulkLauncher(d: BulkLaunchDeps) {
   async function byName(names: readonly string[], signal: AbortSignal): Promise<Map<string, GceInstance>> {
     const found = await d.call(
       'compute.instances.list',
-      async () => {
-        const out: GceInstance[] = [];
-        const pages = clients.instances.aggregatedListAsync(
-          { project, filter: namesFilter(owner, names), maxResults: 500 },
-          { autoPaginate: false },
-        );
-        for await (const [, scoped] of pages) out.push(...((scoped.instances ?? []) as GceInstance[]));
-        return out;
-      },
+      () => listVms(clients, project, namesFilter(owner, names)),
       signal,
     );
     const out = new Map<string, GceInstance>();

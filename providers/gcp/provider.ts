@@ -35,6 +35,7 @@ import {
   requestIdFor,
   vmRefOf,
 } from './labels.ts';
+import { listVms } from './list-vms.ts';
 import { startPreemptionWatch } from './preemption.ts';
 
 export { instanceFor, PROVIDER_NAME, sharedInstanceProperties, zonesFor } from './instance-properties.ts';
@@ -117,15 +118,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
   async function listOurs(claimId?: string, signal?: AbortSignal): Promise<GceInstance[]> {
     return call(
       'compute.instances.list',
-      async () => {
-        const out: GceInstance[] = [];
-        const pages = clients.instances.aggregatedListAsync(
-          { project, filter: ownershipFilter(owner, claimId), maxResults: 500 },
-          { autoPaginate: false },
-        );
-        for await (const [, scoped] of pages) out.push(...((scoped.instances ?? []) as GceInstance[]));
-        return out;
-      },
+      () => listVms(clients, project, ownershipFilter(owner, claimId)),
       signal,
     );
   }

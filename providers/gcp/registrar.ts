@@ -2,6 +2,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { ANNOTATION_CLAIM_ID, ANNOTATION_KWOK_NODE, ANNOTATION_OFFERING_ID } from '../../src/model/index.ts';
 import type { MachineSource, SimulatedMachine } from '../sandbox/registrar.ts';
 import { registrationOf } from './bootstrap.ts';
+import { listVms } from './list-vms.ts';
 import type { ComputeClients } from './clients.ts';
 import {
   claimOf,
@@ -56,29 +57,28 @@ export function gceMachines(
     cloud: 'gcp',
     async list() {
       const out: GceMachine[] = [];
-      const pages = clients.instances.aggregatedListAsync(
-        { project, filter: `labels.${LABEL_CLUSTER} = "${labelValue(cluster)}"`, maxResults: 500 },
-        { autoPaginate: false },
+      const vms = await listVms<GceMachine['vm']>(
+        clients,
+        project,
+        `labels.${LABEL_CLUSTER} = "${labelValue(cluster)}"`,
       );
-      for await (const [, scoped] of pages) {
-        for (const vm of (scoped.instances ?? []) as GceMachine['vm'][]) {
-          const status = vm.status ?? '';
-          const awaiting = metadataOf(vm, METADATA_AWAITS_CLAIM) !== undefined;
-          out.push({
-            id: vm.name ?? '',
-            nodeName: vm.name ?? '',
-            state:
-              status === 'RUNNING'
-                ? awaiting
-                  ? 'other'
-                  : 'running'
-                : status === 'STOPPING' || status === 'TERMINATED'
-                  ? 'gone'
-                  : 'other',
-            vm,
-            zone: (vm.zone ?? '').split('/').pop() ?? '',
-          });
-        }
+      for (const vm of vms) {
+        const status = vm.status ?? '';
+        const awaiting = metadataOf(vm, METADATA_AWAITS_CLAIM) !== undefined;
+        out.push({
+          id: vm.name ?? '',
+          nodeName: vm.name ?? '',
+          state:
+            status === 'RUNNING'
+              ? awaiting
+                ? 'other'
+                : 'running'
+              : status === 'STOPPING' || status === 'TERMINATED'
+                ? 'gone'
+                : 'other',
+          vm,
+          zone: (vm.zone ?? '').split('/').pop() ?? '',
+        });
       }
       return out;
     },

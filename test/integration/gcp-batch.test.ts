@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
 import { registrationOf } from '../../providers/gcp/bootstrap.ts';
-import { type ComputeServer, startComputeServer } from '../../providers/gcp/compute-server.ts';
+import type { ComputeServer } from '../../providers/gcp/compute-server.ts';
+import type { GcpProviderConfig } from '../../providers/gcp/config.ts';
 import { createGcpProvider, type GcpProvider } from '../../providers/gcp/provider.ts';
-import { nodePoolTemplate, SIM_MACHINE_TYPES, simulatedSkus } from '../../providers/gcp/simulation.ts';
 import { CapacityError, type Claim, type Instance, type Offering } from '../../src/model/index.ts';
+import { startLocalGcp } from './gcp-local.ts';
 
 /**
  * Batched launches on Compute Engine: the GCP provider through the real
@@ -14,7 +14,6 @@ import { CapacityError, type Claim, type Instance, type Offering } from '../../s
 const REGION = 'us-central1';
 const ZONES = [`${REGION}-a`, `${REGION}-b`];
 const PROJECT = 'berth-batch-test';
-const TEMPLATE = 'gke-batch-default-pool';
 
 let server: ComputeServer;
 let provider: GcpProvider;
@@ -46,15 +45,7 @@ function claim(type = 'e2-standard-2', rootVolumeGiB = 40): Claim {
   };
 }
 
-const config = () => ({
-  project: PROJECT,
-  region: REGION,
-  zones: ZONES,
-  clusterName: 'batch',
-  nodePoolTemplate: TEMPLATE,
-  endpoint: server.endpoint,
-  apiKey: 'test',
-});
+let config: () => GcpProviderConfig;
 
 const newProvider = () =>
   createGcpProvider(config(), {
@@ -93,22 +84,9 @@ function expectClaimWritten(c: Claim): void {
 }
 
 beforeAll(async () => {
-  server = await startComputeServer({
-    project: PROJECT,
-    zones: ZONES,
-    machineTypes: SIM_MACHINE_TYPES,
-    templates: { [TEMPLATE]: nodePoolTemplate('batch', 'https://127.0.0.1:6443') },
-    skus: simulatedSkus(REGION),
-    provisionMs: 100,
-  });
-  offerings = await createGcpPricingAdapter({
-    project: PROJECT,
-    region: REGION,
-    computeEndpoint: server.endpoint,
-    billingEndpoint: server.endpoint,
-    apiKey: 'test',
-    onWarning: () => {},
-  }).fetch(AbortSignal.timeout(30_000));
+  const local = await startLocalGcp({ project: PROJECT, cluster: 'batch', region: REGION });
+  ({ server, offerings } = local);
+  config = () => local.config;
   provider = newProvider();
 }, 60_000);
 
