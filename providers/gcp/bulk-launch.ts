@@ -43,6 +43,7 @@ export interface BulkLaunchDeps {
   launched(nodeName: string): void;
 }
 
+const ALREADY_EXISTS = 6;
 const gone = (vm: GceInstance) => vm.status === 'STOPPING' || vm.status === 'TERMINATED';
 const zoneOf = (vm: GceInstance) => (vm.zone ?? '').split('/').pop() ?? '';
 
@@ -283,17 +284,37 @@ export function bulkLauncher(d: BulkLaunchDeps) {
       else rest.push(c);
       names.add(c.nodeName);
     }
+    /** The claims whose VM appeared since the list (a launch of theirs that gave up went on): adopted, not asked for again. */
+    const adoptAppeared = async (): Promise<void> => {
+      const again = await byName(
+        rest.map((c) => c.nodeName),
+        signal,
+      );
+      rest = rest.filter((c) => {
+        const vm = again.get(c.nodeName);
+        if (vm) adopted.push(settle(c, adopt(c, vm, template, signal)));
+        return !vm;
+      });
+    };
+    let relisted = false;
     const o = first.offering;
     const zones = zonesFor(first, d.config.zones);
     let last: Error = new CapacityError(o.id, 'unsupported', `no configured zone for ${o.zone ?? o.region}`);
-    for (const zone of zones) {
-      if (rest.length === 0) break;
+    for (let z = 0; z < zones.length && rest.length > 0; z++) {
+      const zone = zones[z] as string;
       signal.throwIfAborted();
       let result: { made: Map<string, GceInstance>; refused: Error };
       try {
         result = await insertBatch(rest, zone, template, signal);
       } catch (err) {
-        // Not a capacity answer (access, a name taken meanwhile): every claim left meets it, and retries.
+        if (googleCode(err) === ALREADY_EXISTS && !relisted) {
+          // A name was taken between the list and the insert: adopt those, send the others again, once.
+          relisted = true;
+          await adoptAppeared();
+          z--;
+          continue;
+        }
+        // Not a capacity answer (access, say): every claim left meets it, and retries.
         last = err instanceof Error ? err : new Error(String(err));
         break;
       }

@@ -34,7 +34,8 @@ export type GceFault =
       /** How many VMs of a bulkInsert can still be had (default none): the rest fail, as in a partial stockout. */
       capacity?: number;
     }
-  | { kind: 'rate-limit'; times: number }
+  /** `path`: only requests whose path ends so (e.g. `/bulkInsert`) meet it. */
+  | { kind: 'rate-limit'; times: number; path?: string }
   /** The next insert's operation runs this long (a launch still in flight). */
   | { kind: 'slow'; holdMs: number; times?: number }
   | { kind: 'permission'; permission: string; times?: number };
@@ -64,6 +65,8 @@ export interface ComputeServer {
   /** Every new bulkInsert request: the VMs it named and those it created. */
   readonly bulkInserts: readonly { zone: string; names: string[]; created: string[]; requestId?: string }[];
   inject(fault: GceFault): void;
+  /** Drops every fault not yet met. */
+  clearFaults(): void;
   /**
    * Takes a spot VM back as Compute Engine does: a preempted operation at
    * once, the VM shut down after `graceMs` (Google gives ~30 s), then deleted.
@@ -498,7 +501,7 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
     for await (const chunk of req) raw += chunk;
     const body = raw ? (JSON.parse(raw) as Json) : {};
 
-    if (takeFault((f) => f.kind === 'rate-limit')) {
+    if (takeFault((f) => f.kind === 'rate-limit' && (f.path === undefined || path.endsWith(f.path)))) {
       const e = ERROR_REASON['rate-limit'];
       fail(res, e?.http ?? 429, e?.status ?? '', e?.reason ?? '', 'Rate Limit Exceeded');
       return;
@@ -646,6 +649,7 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
     inserts,
     bulkInserts,
     inject: (fault) => faults.push(fault),
+    clearFaults: () => faults.splice(0),
     preempt(zone, name, graceMs = 3_000) {
       const vm = instances.get(`${zone}/${name}`);
       const target = `${base}${proj}/zones/${zone}/instances/${name}`;

@@ -228,6 +228,43 @@ describe('batched launches on Compute Engine (instances.bulkInsert)', () => {
     for (const i of listed) await provider.terminate(i.id);
   }, 60_000);
 
+  it('a VM that appears between the list and the bulkInsert (a launch that gave up went on) is adopted, not bought twice', async () => {
+    const [a, b] = [claim('e2-medium'), claim('e2-medium')] as [Claim, Claim];
+    const single = createGcpProvider(config(), {
+      installation: 'gcp-batch-test',
+      batching: false,
+      onWarning: () => {},
+    });
+    const patient = createGcpProvider(config(), {
+      installation: 'gcp-batch-test',
+      retry: { maxAttempts: 1_000, baseDelayMs: 100, maxDelayMs: 100 },
+      batching: { windowMs: 300 },
+      onWarning: () => {},
+    });
+    try {
+      // The batch's list finds nothing; its bulkInsert is throttled until a's VM is inserted on its own.
+      server.inject({ kind: 'rate-limit', times: 1_000, path: '/bulkInsert' });
+      const from = server.requests.length;
+      const batch = launchAll(patient, [a, b]);
+      for (let i = 0; i < 200 && count(/bulkInsert$/, from) === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      const alone = await single.launch(a, AbortSignal.timeout(30_000));
+      server.clearFaults();
+      const results = await batch;
+      const got = launched(results);
+      expect(got.map((i) => i.nodeName).sort()).toEqual([a.nodeName, b.nodeName].sort());
+      expect(got.find((i) => i.claimId === a.id)?.id).toBe(alone.id);
+      expect(server.instances().filter((v) => v.name === a.nodeName)).toHaveLength(1);
+      // Refused as taken once, then sent again for b alone.
+      expect(server.bulkInserts.at(-1)?.names).toEqual([b.nodeName]);
+      expectClaimWritten(a);
+      expectClaimWritten(b);
+    } finally {
+      await single.close();
+      await patient.close();
+    }
+  });
+
   it('with batching off (--gcp-launch-batch-window 0) each claim is one instances.insert', async () => {
     const single = createGcpProvider(config(), {
       installation: 'gcp-batch-test',
