@@ -144,7 +144,16 @@ export function bulkLauncher(d: BulkLaunchDeps) {
       let current = vm;
       for (let attempt = 0; !done(current); attempt++) {
         try {
-          await d.waitFor(zone, await d.call(permission, () => send(current), signal), signal);
+          const finished = await d.waitFor(
+            zone,
+            await d.call(permission, () => send(current), signal),
+            signal,
+          );
+          const errors = finished.error?.errors ?? [];
+          if (errors.length > 0)
+            throw new Error(
+              `${permission} on ${name} failed: ${errors.map((e) => `${e.code}: ${e.message}`).join('; ')}`,
+            );
           return;
         } catch (err) {
           if (
