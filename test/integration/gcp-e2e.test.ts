@@ -248,6 +248,12 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
     const name = sim.server.bulkInserts[before]?.names[0] ?? '';
     const orphan = vms().find((v) => v.name === name);
     expect(orphan?.labels?.[LABEL_CLAIM]).toBeUndefined();
+    // Running, but its boot still waits for its claim: no kubelet registers it (the registrar polls every 300 ms).
+    await waitFor('the VM running', async () =>
+      vms().find((v) => v.name === name)?.status === 'RUNNING' ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await nodeExists(name)).toBe(false);
     // The pod and its Berth are gone before berth is back (the finalizer lifted by hand, as an operator might):
     // nothing is left that claims the VM but its name.
     await core.deleteNamespacedPod({ namespace: ns, name: 'gone', gracePeriodSeconds: 0 });
