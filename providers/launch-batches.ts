@@ -107,3 +107,13 @@ export function launchBatches(options: LaunchBatchOptions): LaunchBatches {
     },
   };
 }
+
+/**
+ * The launch specification of a claim: what one batched call's machines
+ * share (offering: cloud, region, zone, machine type, capacity type; root
+ * disk; maxPods). Claims with the same key can go out together.
+ */
+export function launchSpecKey(claim: Claim): string {
+  const o = claim.offering;
+  return JSON.stringify([o.id, o.zone ?? '', claim.node?.rootVolumeGiB ?? '', claim.node?.maxPods ?? '']);
+}

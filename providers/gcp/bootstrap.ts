@@ -10,6 +10,7 @@ import type { Taint } from '../../src/model/index.ts';
  */
 
 export type MetadataItems = { key?: string | null; value?: string | null }[];
+export type MetadataItem = { key: string; value: string };
 
 export const KUBE_ENV = 'kube-env';
 export const KUBE_LABELS = 'kube-labels';
@@ -67,7 +68,7 @@ export function patchBootstrap(
   items: MetadataItems,
   add: { labels: Readonly<Record<string, string>>; taints: readonly Taint[]; maxPods?: number },
   extra: Readonly<Record<string, string>> = {},
-): { key: string; value: string }[] {
+): MetadataItem[] {
   const byKey = new Map(items.flatMap((i) => (i.key ? [[i.key, i.value ?? ''] as const] : [])));
   const envText = byKey.get(KUBE_ENV);
   if (envText === undefined)
@@ -99,4 +100,26 @@ export function registrationOf(items: MetadataItems): GkeRegistration {
     taints: parseTaintList(String(env.NODE_TAINTS ?? '')),
     ...(maxPods ? { maxPods: Number(maxPods) } : {}),
   };
+}
+
+export const USER_DATA = 'user-data';
+
+/**
+ * The node pool's cloud-config (`user-data`, which starts GKE's configure
+ * scripts) with a first boot command that waits, a bounded time, until the
+ * metadata server has the attribute `key`: the scripts then read the kube-env
+ * written with it. Without the attribute in time the boot goes on with the
+ * registration it has (a VM no pod can land on). Items without a cloud-config
+ * are left as they are.
+ */
+export function holdBootUntil(items: readonly MetadataItem[], key: string, seconds = 600): MetadataItem[] {
+  return items.map((item) => {
+    if (item.key !== USER_DATA || !item.value.startsWith('#cloud-config')) return item;
+    const config = (parse(item.value) ?? {}) as Record<string, unknown>;
+    const url = `http://metadata.google.internal/computeMetadata/v1/instance/attributes/${key}`;
+    const wait = `for i in $(seq ${seconds}); do curl -sf -H 'Metadata-Flavor: Google' ${url} >/dev/null && exit 0; sleep 1; done`;
+    const bootcmd = Array.isArray(config.bootcmd) ? config.bootcmd : [];
+    config.bootcmd = [['sh', '-c', wait], ...bootcmd];
+    return { key: USER_DATA, value: `#cloud-config\n${stringify(config, { lineWidth: 0 })}` };
+  });
 }

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 /**
  * A local server answering Google's documented REST shapes for exactly the
  * calls berth makes: Compute Engine instances (insert, get, list, aggregated
- * list, delete), zone operations (get, wait, list), machine types (aggregated
+ * list, delete, bulkInsert, setMetadata, setLabels), zone operations (get,
+ * wait, list), machine types (aggregated
  * list, get), instance templates (get), and the Cloud Billing Catalog's SKU
  * list, with pagination, long-running operations, stockout and quota
  * errors, rate limiting and preemption. No emulator exists for either API;
@@ -23,10 +24,18 @@ export interface GceMachineTypeRecord {
   accelerators?: { guestAcceleratorType: string; guestAcceleratorCount: number }[];
 }
 
-/** A fault the next matching insert (or any call, for rate limits) meets. */
+/** A fault the next matching insert or bulkInsert (or any call, for rate limits) meets. */
 export type GceFault =
-  | { kind: 'stockout' | 'quota' | 'unsupported'; machineType?: string; zone?: string; times?: number }
-  | { kind: 'rate-limit'; times: number }
+  | {
+      kind: 'stockout' | 'quota' | 'unsupported';
+      machineType?: string;
+      zone?: string;
+      times?: number;
+      /** How many VMs of a bulkInsert can still be had (default none): the rest fail, as in a partial stockout. */
+      capacity?: number;
+    }
+  /** `path`: only requests whose path ends so (e.g. `/bulkInsert`) meet it. */
+  | { kind: 'rate-limit'; times: number; path?: string }
   /** The next insert's operation runs this long (a launch still in flight). */
   | { kind: 'slow'; holdMs: number; times?: number }
   | { kind: 'permission'; permission: string; times?: number };
@@ -51,9 +60,13 @@ export interface ComputeServer {
   readonly created: number;
   /** Every request, `METHOD path`, in order. */
   readonly requests: readonly string[];
-  /** Every insert of a new request, in order, and whether a fault refused it. */
+  /** Every VM a new insert or bulkInsert request asked for, in order, and whether a fault refused it. */
   readonly inserts: readonly { zone: string; name: string; machineType: string; refused?: string }[];
+  /** Every new bulkInsert request: the VMs it named and those it created. */
+  readonly bulkInserts: readonly { zone: string; names: string[]; created: string[]; requestId?: string }[];
   inject(fault: GceFault): void;
+  /** Drops every fault not yet met. */
+  clearFaults(): void;
   /**
    * Takes a spot VM back as Compute Engine does: a preempted operation at
    * once, the VM shut down after `graceMs` (Google gives ~30 s), then deleted.
@@ -82,20 +95,31 @@ const OPERATION_ERROR: Record<'stockout' | 'quota' | 'unsupported', { code: stri
   },
 };
 
-/** `labels.a = "b" AND operationType = "x"`, `(labels.a = b) (c eq d)`: every term must hold. */
-export function parseFilter(filter: string | null): [string, string][] {
+/** One term of a list filter: `=` compares literally, `eq` matches the whole value against a regular expression. */
+export type FilterTerm = [path: string, want: string, op?: 'eq'];
+
+/** `labels.a = "b" AND operationType = "x"`, `(labels.a eq b) (name eq "x-1|x-2")`: every term must hold. */
+export function parseFilter(filter: string | null): FilterTerm[] {
   if (!filter) return [];
-  return [...filter.matchAll(/([\w.-]+)\s*(?:=|eq)\s*"?([^"\s)]+)"?/g)].map((m) => [m[1] ?? '', m[2] ?? '']);
+  return [...filter.matchAll(/([\w.-]+)\s*(=|eq)\s*(?:"([^"]*)"|([^"\s)]+))/g)].map((m): FilterTerm => {
+    const path = m[1] ?? '';
+    const want = m[3] ?? m[4] ?? '';
+    return m[2] === 'eq' ? [path, want, 'eq'] : [path, want];
+  });
 }
 
-function matches(item: Json, terms: [string, string][]): boolean {
-  return terms.every(([path, want]) => {
+function matches(item: Json, terms: FilterTerm[]): boolean {
+  return terms.every(([path, want, op]) => {
     let v: unknown = item;
     for (const part of path.split('.'))
       v = typeof v === 'object' && v !== null ? (v as Json)[part] : undefined;
-    return String(v ?? '') === want;
+    const value = String(v ?? '');
+    return op === 'eq' ? new RegExp(`^(?:${want})$`).test(value) : value === want;
   });
 }
+
+/** A fingerprint as Compute Engine returns them: opaque, changed by every write. */
+const fingerprint = () => Buffer.from(randomUUID().slice(0, 8)).toString('base64');
 
 export async function startComputeServer(o: ComputeServerOptions): Promise<ComputeServer> {
   const instances = new Map<string, Json>(); // zone/name -> instance
@@ -105,6 +129,7 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
   const faults: GceFault[] = [];
   const requests: string[] = [];
   const inserts: { zone: string; name: string; machineType: string; refused?: string }[] = [];
+  const bulkInserts: { zone: string; names: string[]; created: string[]; requestId?: string }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let created = 0;
   let nextId = 1_000_000;
@@ -222,24 +247,215 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
     }
     inserts.push({ zone, name, machineType: type });
     const slow = takeFault((f) => f.kind === 'slow');
+    const holdMs = slow?.kind === 'slow' ? slow.holdMs : provisionMs;
+    op.targetId = createVm(zone, name, type, body, holdMs);
+    later(holdMs, () => done(op));
+    send(res, 200, op);
+  }
+
+  /** A new VM, PROVISIONING until `holdMs` has passed; returns its id. */
+  function createVm(zone: string, name: string, type: string, body: Json, holdMs: number): string {
     const id = String(nextId++);
+    const metadata = (body.metadata ?? {}) as Json;
     const vm: Json = {
       ...body,
+      name,
       kind: 'compute#instance',
       id,
       zone: `${base}${proj}/zones/${zone}`,
       machineType: `${base}${proj}/zones/${zone}/machineTypes/${type}`,
+      metadata: { ...metadata, kind: 'compute#metadata', fingerprint: fingerprint() },
+      labelFingerprint: fingerprint(),
       status: 'PROVISIONING',
       creationTimestamp: new Date().toISOString(),
-      selfLink: target,
+      selfLink: `${base}${proj}/zones/${zone}/instances/${name}`,
     };
     instances.set(`${zone}/${name}`, vm);
     created++;
-    op.targetId = id;
-    later(slow?.kind === 'slow' ? slow.holdMs : provisionMs, () => {
+    later(holdMs, () => {
       if (instances.get(`${zone}/${name}`) === vm) vm.status = 'RUNNING';
-      done(op);
     });
+    return id;
+  }
+
+  /** The names a bulkInsert asks for: perInstanceProperties' keys, then namePattern's `#` run counted up to `count`. */
+  function bulkNames(body: Json, count: number, zone: string): string[] {
+    const names = Object.keys((body.perInstanceProperties ?? {}) as Json);
+    const pattern = typeof body.namePattern === 'string' ? body.namePattern : '';
+    const run = /#+/.exec(pattern);
+    for (let i = 1; names.length < count && run; i++) {
+      const name = pattern.replace(run[0], String(i).padStart(run[0].length, '0'));
+      if (!names.includes(name) && !instances.has(`${zone}/${name}`)) names.push(name);
+    }
+    return names;
+  }
+
+  /**
+   * instances.bulkInsert: validated up front (a request that can't create
+   * `minCount` VMs fails at once and creates none, as Google documents), then
+   * one zone operation; a partial stockout creates what it can.
+   */
+  function bulkInsert(zone: string, body: Json, url: URL, res: ServerResponse) {
+    const requestId = url.searchParams.get('requestId');
+    const again = requestId ? byRequestId.get(requestId) : undefined;
+    if (again) return send(res, 200, again);
+    if (!o.zones.includes(zone))
+      return fail(res, 404, 'NOT_FOUND', 'notFound', `The resource 'zones/${zone}' was not found`);
+    const template = typeof body.sourceInstanceTemplate === 'string' ? body.sourceInstanceTemplate : '';
+    const props = (body.instanceProperties ?? o.templates?.[template.split('/').pop() ?? '']) as
+      | Json
+      | undefined;
+    const count = Number(body.count ?? 0);
+    const minCount = Number(body.minCount ?? count);
+    const names = bulkNames(body, count, zone);
+    if (!props || !(count >= 1) || !(minCount >= 1) || minCount > count || names.length !== count)
+      return fail(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'invalid',
+        "Invalid value for field 'resource': expected count >= minCount >= 1, instanceProperties or a sourceInstanceTemplate, and a name for each of count instances",
+      );
+    const taken = names.find((n) => instances.has(`${zone}/${n}`));
+    if (taken)
+      return fail(
+        res,
+        409,
+        'ALREADY_EXISTS',
+        'alreadyExists',
+        `The resource '${proj}/zones/${zone}/instances/${taken}' already exists`,
+      );
+    const type =
+      String(props.machineType ?? '')
+        .split('/')
+        .pop() ?? '';
+    if (!o.machineTypes.some((t) => t.name === type))
+      return fail(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'invalid',
+        `Invalid value for field 'resource.instanceProperties.machineType': '${type}'`,
+      );
+    const fault = takeFault(
+      (f) =>
+        (f.kind === 'stockout' || f.kind === 'quota' || f.kind === 'unsupported') &&
+        (f.machineType === undefined || f.machineType === type) &&
+        (f.zone === undefined || f.zone === zone),
+    );
+    const capacityFault =
+      fault && (fault.kind === 'stockout' || fault.kind === 'quota' || fault.kind === 'unsupported')
+        ? fault
+        : undefined;
+    const available = capacityFault ? Math.min(capacityFault.capacity ?? 0, count) : count;
+    const making = names.slice(0, available);
+    const refused = capacityFault ? OPERATION_ERROR[capacityFault.kind] : undefined;
+    for (const name of names)
+      inserts.push({
+        zone,
+        name,
+        machineType: type,
+        ...(refused && !making.includes(name) ? { refused: refused.code } : {}),
+      });
+    bulkInserts.push({ zone, names, created: making, ...(requestId ? { requestId } : {}) });
+    if (capacityFault && available < minCount) {
+      const http = capacityFault.kind === 'quota' ? 403 : capacityFault.kind === 'stockout' ? 503 : 400;
+      const reason =
+        capacityFault.kind === 'quota'
+          ? 'quotaExceeded'
+          : capacityFault.kind === 'stockout'
+            ? 'insufficientCapacity'
+            : 'invalid';
+      return fail(
+        res,
+        http,
+        http === 400 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE',
+        reason,
+        `${refused?.code}: ${refused?.message}`,
+      );
+    }
+    const op = operation(zone, 'bulkInsert', `${base}${proj}/zones/${zone}`, {
+      instancesBulkInsertOperationMetadata: {
+        perLocationStatus: {
+          [`zones/${zone}`]: {
+            status: 'CREATING',
+            targetVmCount: count,
+            createdVmCount: 0,
+            failedToCreateVmCount: 0,
+            deletedVmCount: 0,
+          },
+        },
+      },
+    });
+    if (requestId) byRequestId.set(requestId, op);
+    const slow = takeFault((f) => f.kind === 'slow');
+    const holdMs = slow?.kind === 'slow' ? slow.holdMs : provisionMs;
+    const perInstance = (body.perInstanceProperties ?? {}) as Record<string, Json>;
+    // Instance properties name disk types; the VM's disks carry their zonal paths, as insert's do.
+    const disks = ((props.disks ?? []) as Json[]).map((d) => {
+      const init = (d.initializeParams ?? {}) as Json;
+      const diskType = typeof init.diskType === 'string' ? init.diskType.split('/').pop() : undefined;
+      return diskType
+        ? { ...d, initializeParams: { ...init, diskType: `zones/${zone}/diskTypes/${diskType}` } }
+        : d;
+    });
+    for (const name of making) {
+      const hostname = perInstance[name]?.hostname;
+      createVm(zone, name, type, { ...props, disks, ...(hostname ? { hostname } : {}) }, holdMs);
+    }
+    later(holdMs, () => {
+      op.instancesBulkInsertOperationMetadata = {
+        perLocationStatus: {
+          [`zones/${zone}`]: {
+            status: 'DONE',
+            targetVmCount: count,
+            createdVmCount: making.length,
+            failedToCreateVmCount: count - making.length,
+            deletedVmCount: 0,
+          },
+        },
+      };
+      // The VMs that could not be had are reported as the operation's errors, the others are created.
+      done(op, making.length < count ? refused : undefined);
+    });
+    send(res, 200, op);
+  }
+
+  /** setMetadata and setLabels: refused when the fingerprint is not the current one, as Google does. */
+  function setOnVm(
+    zone: string,
+    name: string,
+    verb: 'setMetadata' | 'setLabels',
+    body: Json,
+    url: URL,
+    res: ServerResponse,
+  ) {
+    const requestId = url.searchParams.get('requestId');
+    const again = requestId ? byRequestId.get(requestId) : undefined;
+    if (again) return send(res, 200, again);
+    const vm = instances.get(`${zone}/${name}`);
+    const target = `${base}${proj}/zones/${zone}/instances/${name}`;
+    if (!vm) return fail(res, 404, 'NOT_FOUND', 'notFound', `The resource '${target}' was not found`);
+    const metadata = (vm.metadata ?? {}) as Json;
+    const current = verb === 'setMetadata' ? metadata.fingerprint : vm.labelFingerprint;
+    const given = verb === 'setMetadata' ? body.fingerprint : body.labelFingerprint;
+    if (given !== current)
+      return fail(
+        res,
+        412,
+        'FAILED_PRECONDITION',
+        'conditionNotMet',
+        `Supplied fingerprint does not match current ${verb === 'setMetadata' ? 'metadata' : 'label'} fingerprint.`,
+      );
+    if (verb === 'setMetadata')
+      vm.metadata = { kind: 'compute#metadata', items: body.items ?? [], fingerprint: fingerprint() };
+    else {
+      vm.labels = body.labels ?? {};
+      vm.labelFingerprint = fingerprint();
+    }
+    const op = operation(zone, verb, target, { targetId: vm.id });
+    if (requestId) byRequestId.set(requestId, op);
+    later(Math.min(provisionMs, 50), () => done(op));
     send(res, 200, op);
   }
 
@@ -285,7 +501,7 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
     for await (const chunk of req) raw += chunk;
     const body = raw ? (JSON.parse(raw) as Json) : {};
 
-    if (takeFault((f) => f.kind === 'rate-limit')) {
+    if (takeFault((f) => f.kind === 'rate-limit' && (f.path === undefined || path.endsWith(f.path)))) {
       const e = ERROR_REASON['rate-limit'];
       fail(res, e?.http ?? 429, e?.status ?? '', e?.reason ?? '', 'Rate Limit Exceeded');
       return;
@@ -366,6 +582,11 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
         ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}),
       });
     }
+    m = /^\/zones\/([^/]+)\/instances\/bulkInsert$/.exec(rest);
+    if (m && method === 'POST') return bulkInsert(m[1] ?? '', body, url, res);
+    m = /^\/zones\/([^/]+)\/instances\/([^/]+)\/(setMetadata|setLabels)$/.exec(rest);
+    if (m && method === 'POST')
+      return setOnVm(m[1] ?? '', m[2] ?? '', m[3] as 'setMetadata' | 'setLabels', body, url, res);
     m = /^\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(rest);
     if (m) {
       const [zone, name] = [m[1] ?? '', m[2] ?? ''];
@@ -426,7 +647,9 @@ export async function startComputeServer(o: ComputeServerOptions): Promise<Compu
     },
     requests,
     inserts,
+    bulkInserts,
     inject: (fault) => faults.push(fault),
+    clearFaults: () => faults.splice(0),
     preempt(zone, name, graceMs = 3_000) {
       const vm = instances.get(`${zone}/${name}`);
       const target = `${base}${proj}/zones/${zone}/instances/${name}`;

@@ -14,6 +14,10 @@ export const LABEL_POD = 'berth-pod';
 export const LABEL_NAMESPACE = 'berth-namespace';
 /** Metadata (not a label: it holds `/`): the offering the VM was bought as. */
 export const METADATA_OFFERING_ID = 'berth-offering-id';
+/** Metadata: the claim a VM is for, written with its per-claim registration (the boot waits for it on a batched VM). */
+export const METADATA_CLAIM = 'berth-claim';
+/** Metadata of a batched VM until its per-claim write: its boot must wait for `berth-claim` before starting the kubelet. */
+export const METADATA_AWAITS_CLAIM = 'berth-awaits-claim';
 
 export interface Ownership {
   cluster: string;
@@ -28,10 +32,17 @@ export function labelValue(value: string): string {
     .slice(0, 63);
 }
 
-export function claimLabels(claim: Claim, owner: Ownership): Record<string, string> {
+/** The labels every VM of the installation carries, a batched one from its first moment. */
+export function ownerLabels(owner: Ownership): Record<string, string> {
   return {
     [LABEL_CLUSTER]: labelValue(owner.cluster),
     [LABEL_INSTALLATION]: labelValue(owner.installation),
+  };
+}
+
+export function claimLabels(claim: Claim, owner: Ownership): Record<string, string> {
+  return {
+    ...ownerLabels(owner),
     [LABEL_CLAIM]: labelValue(claim.id),
     [LABEL_POD]: labelValue(claim.pod.name),
     [LABEL_NAMESPACE]: labelValue(claim.pod.namespace),
@@ -46,6 +57,18 @@ export function ownershipFilter(owner: Ownership, claimId?: string): string {
     ...(claimId ? [`labels.${LABEL_CLAIM} = "${labelValue(claimId)}"`] : []),
   ];
   return terms.join(' AND ');
+}
+
+/**
+ * The filter (regular-expression `eq` form, Compute Engine's only way to
+ * match one of several values) for this installation's VMs with these names.
+ */
+export function namesFilter(owner: Ownership, names: readonly string[]): string {
+  return [
+    `(labels.${LABEL_CLUSTER} eq "${labelValue(owner.cluster)}")`,
+    `(labels.${LABEL_INSTALLATION} eq "${labelValue(owner.installation)}")`,
+    `(name eq "${names.join('|')}")`,
+  ].join(' ');
 }
 
 /** A UUID derived from the claim and the zone: the same launch always sends the same requestId. */
@@ -73,9 +96,21 @@ export interface GceInstance {
   zone?: string | null;
   status?: string | null;
   labels?: Record<string, string> | null;
+  labelFingerprint?: string | null;
   creationTimestamp?: string | null;
-  metadata?: { items?: { key?: string | null; value?: string | null }[] | null } | null;
+  metadata?: {
+    items?: { key?: string | null; value?: string | null }[] | null;
+    fingerprint?: string | null;
+  } | null;
 }
+
+/** A metadata value of a listed VM. */
+export const metadataOf = (vm: GceInstance, key: string): string | undefined =>
+  vm.metadata?.items?.find((i) => i.key === key)?.value ?? undefined;
+
+/** The claim a VM is for: its label, or its metadata; none on a batched VM before its per-claim write. */
+export const claimOf = (vm: GceInstance): string | undefined =>
+  vm.labels?.[LABEL_CLAIM] || metadataOf(vm, METADATA_CLAIM) || undefined;
 
 const STATE: Readonly<Record<string, InstanceState>> = {
   PROVISIONING: 'pending',
@@ -88,12 +123,17 @@ const STATE: Readonly<Record<string, InstanceState>> = {
   TERMINATED: 'terminated',
 };
 
-/** A listed VM as an Instance; undefined when it carries no claim. */
+/**
+ * A listed VM as an Instance; undefined when it is no VM of a claim. A
+ * batched VM its per-claim write never reached (a crash in between) is
+ * reported with an empty claim id: its name still says whose it is, and
+ * garbage collection must see it.
+ */
 export function instanceFromGce(project: string, vm: GceInstance): Instance | undefined {
-  const claimId = vm.labels?.[LABEL_CLAIM];
+  const claimId = claimOf(vm) ?? (metadataOf(vm, METADATA_AWAITS_CLAIM) ? '' : undefined);
   const zone = (vm.zone ?? '').split('/').pop() ?? '';
-  if (!claimId || !vm.name || !zone) return undefined;
-  const offeringId = vm.metadata?.items?.find((i) => i.key === METADATA_OFFERING_ID)?.value ?? '';
+  if (claimId === undefined || !vm.name || !zone) return undefined;
+  const offeringId = metadataOf(vm, METADATA_OFFERING_ID) ?? '';
   return {
     id: `${zone}/${vm.name}`,
     claimId,

@@ -1,5 +1,6 @@
 import type { protos } from '@google-cloud/compute';
 import { claimLaunches } from '../claim-launches.ts';
+import { launchBatches, launchSpecKey } from '../launch-batches.ts';
 import {
   type BackoffPolicy,
   CapacityError,
@@ -8,15 +9,11 @@ import {
   createNoticeFanout,
   type Instance,
   type InterruptionNotice,
-  LABEL_CLOUD,
-  LABEL_OS,
-  LABEL_PROVIDER,
-  LABEL_ZONE,
   type NodeProvider,
   type Reach,
   withRetries,
 } from '../../src/model/index.ts';
-import { patchBootstrap } from './bootstrap.ts';
+import { bulkLauncher } from './bulk-launch.ts';
 import { type ComputeClients, computeClients } from './clients.ts';
 import { type GcpProviderConfig, validateGcpConfig } from './config.ts';
 import {
@@ -27,23 +24,22 @@ import {
   operationError,
   zoneBound,
 } from './errors.ts';
+import { instanceFor, zonesFor } from './instance-properties.ts';
 import {
-  claimLabels,
   type GceInstance,
   instanceFromGce,
   LABEL_CLAIM,
-  METADATA_OFFERING_ID,
   type Ownership,
   ownershipFilter,
   providerIdOf,
   requestIdFor,
   vmRefOf,
 } from './labels.ts';
+import { listVms } from './list-vms.ts';
 import { startPreemptionWatch } from './preemption.ts';
 
-export const PROVIDER_NAME = 'gcp';
+export { instanceFor, PROVIDER_NAME, sharedInstanceProperties, zonesFor } from './instance-properties.ts';
 
-type IInstance = protos.google.cloud.compute.v1.IInstance;
 type IOperation = protos.google.cloud.compute.v1.IOperation;
 type IInstanceProperties = protos.google.cloud.compute.v1.IInstanceProperties;
 
@@ -53,6 +49,12 @@ export interface GcpProviderOptions {
   /** Retries of rate-limited calls. */
   retry?: Partial<BackoffPolicy>;
   onWarning?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Launches of one launch specification within `windowMs` go out as one
+   * zonal bulkInsert of at most `maxSize` VMs (default 100 ms, 50); false
+   * inserts each VM on its own.
+   */
+  batching?: { windowMs?: number; maxSize?: number } | false;
 }
 
 export interface GcpProvider extends NodeProvider {
@@ -74,79 +76,6 @@ export function gcpReach(config: Pick<GcpProviderConfig, 'region'> & { zones?: r
     serverless: [],
     archs: ['amd64', 'arm64'],
     cannotHost: [],
-  };
-}
-
-/** The zones a claim may launch in: its offering's zone, or each configured zone in turn. */
-export function zonesFor(claim: Claim, zones: readonly string[]): string[] {
-  const z = claim.offering.zone;
-  return z === undefined ? [...zones] : zones.includes(z) ? [z] : [];
-}
-
-/**
- * The VM for a claim in a zone: the node pool template's machine (image,
- * disks, network, service account, bootstrap metadata), the offering's
- * machine type, spot scheduling when it is spot, berth's labels, and the
- * claim's labels and taint patched into the kubelet's registration.
- */
-export function instanceFor(
-  claim: Claim,
-  zone: string,
-  template: IInstanceProperties,
-  config: Pick<GcpProviderConfig, 'subnetwork'>,
-  owner: Ownership,
-): IInstance {
-  const o = claim.offering;
-  const spot = o.capacityType === 'spot';
-  const nodeLabels = {
-    ...claim.labels,
-    [LABEL_ZONE]: zone,
-    [LABEL_PROVIDER]: PROVIDER_NAME,
-    [LABEL_CLOUD]: 'gcp',
-    [LABEL_OS]: 'linux',
-  };
-  const items = patchBootstrap(
-    template.metadata?.items ?? [],
-    { labels: nodeLabels, taints: claim.taints, ...(claim.node ? { maxPods: claim.node.maxPods } : {}) },
-    { [METADATA_OFFERING_ID]: o.id },
-  );
-  const disks = (template.disks ?? []).map((d) => {
-    const init = d.initializeParams ?? {};
-    const diskType = init.diskType ? `zones/${zone}/diskTypes/${init.diskType.split('/').pop()}` : undefined;
-    return {
-      ...d,
-      initializeParams: {
-        ...init,
-        ...(diskType ? { diskType } : {}),
-        ...(d.boot && claim.node ? { diskSizeGb: String(claim.node.rootVolumeGiB) } : {}),
-      },
-    };
-  });
-  const networkInterfaces = (template.networkInterfaces ?? []).map((n, i) =>
-    i === 0 && config.subnetwork ? { ...n, subnetwork: config.subnetwork } : n,
-  );
-  return {
-    name: claim.nodeName,
-    machineType: `zones/${zone}/machineTypes/${o.instanceType}`,
-    labels: { ...(template.labels ?? {}), ...claimLabels(claim, owner) },
-    metadata: { items },
-    disks,
-    networkInterfaces,
-    ...(template.serviceAccounts ? { serviceAccounts: template.serviceAccounts } : {}),
-    ...(template.tags ? { tags: template.tags } : {}),
-    ...(template.shieldedInstanceConfig ? { shieldedInstanceConfig: template.shieldedInstanceConfig } : {}),
-    scheduling: spot
-      ? {
-          provisioningModel: 'SPOT',
-          instanceTerminationAction: 'DELETE',
-          automaticRestart: false,
-          onHostMaintenance: 'TERMINATE',
-        }
-      : {
-          provisioningModel: 'STANDARD',
-          automaticRestart: true,
-          onHostMaintenance: o.gpu ? 'TERMINATE' : 'MIGRATE',
-        },
   };
 }
 
@@ -189,15 +118,7 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
   async function listOurs(claimId?: string, signal?: AbortSignal): Promise<GceInstance[]> {
     return call(
       'compute.instances.list',
-      async () => {
-        const out: GceInstance[] = [];
-        const pages = clients.instances.aggregatedListAsync(
-          { project, filter: ownershipFilter(owner, claimId), maxResults: 500 },
-          { autoPaginate: false },
-        );
-        for await (const [, scoped] of pages) out.push(...((scoped.instances ?? []) as GceInstance[]));
-        return out;
-      },
+      () => listVms(clients, project, ownershipFilter(owner, claimId)),
       signal,
     );
   }
@@ -243,7 +164,8 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
     return found;
   }
 
-  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+  /** Claims this provider cannot launch at all, refused before any call. */
+  function check(claim: Claim): void {
     const o = claim.offering;
     if (o.cloud !== 'gcp')
       throw new Error(`the GCP provider was asked to launch ${o.id}: wire a provider for ${o.cloud}`);
@@ -257,6 +179,11 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
         'unsupported',
         'the Compute Engine provider launches VMs, not serverless pods',
       );
+  }
+
+  /** One claim, one instances.insert. */
+  async function insertOne(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    const o = claim.offering;
     const existing = await existingFor(claim, signal);
     if (existing) return existing;
     const props = await nodePoolTemplate(signal);
@@ -311,6 +238,34 @@ export function createGcpProvider(input: GcpProviderConfig, options: GcpProvider
       lastCapacityError ??
       new CapacityError(o.id, 'unsupported', `no configured zone for ${o.zone ?? o.region}`)
     );
+  }
+
+  const batching = options.batching === false ? undefined : (options.batching ?? {});
+  const batches =
+    batching && batching.windowMs !== 0
+      ? launchBatches({
+          keyOf: launchSpecKey,
+          launchMany: bulkLauncher({
+            project,
+            config,
+            owner,
+            clients,
+            call,
+            waitFor,
+            template: nodePoolTemplate,
+            launched: (name) => known.add(name),
+          }),
+          ...(batching.windowMs !== undefined ? { windowMs: batching.windowMs } : {}),
+          ...(batching.maxSize !== undefined ? { maxSize: batching.maxSize } : {}),
+          get closing() {
+            return launches.closing;
+          },
+        })
+      : undefined;
+
+  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    check(claim);
+    return batches ? batches.launch(claim, signal) : insertOne(claim, signal);
   }
 
   // A repeat joins the launch in flight; close aborts them all (a retry after close could buy a second machine).

@@ -2,13 +2,16 @@ import type { V1Node } from '@kubernetes/client-node';
 import { ANNOTATION_CLAIM_ID, ANNOTATION_KWOK_NODE, ANNOTATION_OFFERING_ID } from '../../src/model/index.ts';
 import type { MachineSource, SimulatedMachine } from '../sandbox/registrar.ts';
 import { registrationOf } from './bootstrap.ts';
+import { listVms } from './list-vms.ts';
 import type { ComputeClients } from './clients.ts';
 import {
+  claimOf,
   type GceInstance,
-  LABEL_CLAIM,
   LABEL_CLUSTER,
   labelValue,
+  METADATA_AWAITS_CLAIM,
   METADATA_OFFERING_ID,
+  metadataOf,
   providerIdOf,
 } from './labels.ts';
 
@@ -22,7 +25,10 @@ export interface GceMachine extends SimulatedMachine {
  * Compute Engine's half of the registrar: VMs labelled for the cluster, each
  * read into the Node its kubelet would register as GKE's bootstrap would:
  * labels from `kube-labels`, taints from `kube-env`'s NODE_TAINTS, maxPods
- * from its KUBELET_ARGS, capacity from the machine type.
+ * from its KUBELET_ARGS, capacity from the machine type. A batched VM's
+ * boot waits until its per-claim registration is written (`berth-claim`
+ * replaces `berth-awaits-claim`), as the real boot reads it from the
+ * metadata server before it starts the kubelet.
  */
 export function gceMachines(
   clients: ComputeClients,
@@ -51,26 +57,28 @@ export function gceMachines(
     cloud: 'gcp',
     async list() {
       const out: GceMachine[] = [];
-      const pages = clients.instances.aggregatedListAsync(
-        { project, filter: `labels.${LABEL_CLUSTER} = "${labelValue(cluster)}"`, maxResults: 500 },
-        { autoPaginate: false },
+      const vms = await listVms<GceMachine['vm']>(
+        clients,
+        project,
+        `labels.${LABEL_CLUSTER} = "${labelValue(cluster)}"`,
       );
-      for await (const [, scoped] of pages) {
-        for (const vm of (scoped.instances ?? []) as GceMachine['vm'][]) {
-          const status = vm.status ?? '';
-          out.push({
-            id: vm.name ?? '',
-            nodeName: vm.name ?? '',
-            state:
-              status === 'RUNNING'
-                ? 'running'
-                : status === 'STOPPING' || status === 'TERMINATED'
-                  ? 'gone'
-                  : 'other',
-            vm,
-            zone: (vm.zone ?? '').split('/').pop() ?? '',
-          });
-        }
+      for (const vm of vms) {
+        const status = vm.status ?? '';
+        const awaiting = metadataOf(vm, METADATA_AWAITS_CLAIM) !== undefined;
+        out.push({
+          id: vm.name ?? '',
+          nodeName: vm.name ?? '',
+          state:
+            status === 'RUNNING'
+              ? awaiting
+                ? 'other'
+                : 'running'
+              : status === 'STOPPING' || status === 'TERMINATED'
+                ? 'gone'
+                : 'other',
+          vm,
+          zone: (vm.zone ?? '').split('/').pop() ?? '',
+        });
       }
       return out;
     },
@@ -87,7 +95,7 @@ export function gceMachines(
           labels: { 'kubernetes.io/hostname': m.nodeName, ...reg.labels },
           annotations: {
             [ANNOTATION_KWOK_NODE]: 'fake',
-            [ANNOTATION_CLAIM_ID]: m.vm.labels?.[LABEL_CLAIM] ?? '',
+            [ANNOTATION_CLAIM_ID]: claimOf(m.vm) ?? '',
             [ANNOTATION_OFFERING_ID]: items.find((i) => i.key === METADATA_OFFERING_ID)?.value ?? '',
           },
         },

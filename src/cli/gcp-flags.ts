@@ -15,6 +15,7 @@ export interface GcpFlags {
   gcpBillingEndpoint?: string;
   gcpApiKey?: string;
   gcpSpotBand?: string;
+  gcpLaunchBatchWindow?: string;
 }
 
 const FLAGS: [spelling: string, env: string, help: string][] = [
@@ -56,6 +57,11 @@ const FLAGS: [spelling: string, env: string, help: string][] = [
     'BERTH_GCP_SPOT_BAND',
     'interruption band assumed for GCP spot (Google publishes none): 0 <5%, 1 5-10%, 2 10-15% (default), 3 15-20%, 4 >20%',
   ],
+  [
+    '--gcp-launch-batch-window <ms>',
+    'BERTH_GCP_LAUNCH_BATCH_WINDOW',
+    'launches of one launch specification within this window go out as one bulkInsert (default 100; 0 inserts each VM on its own)',
+  ],
 ];
 
 export function addGcpFlags(command: Command): Command {
@@ -85,6 +91,17 @@ export function gcpPricingFromFlags(flags: GcpFlags) {
     ...(flags.gcpBillingEndpoint ? { billingEndpoint: flags.gcpBillingEndpoint } : {}),
     ...(flags.gcpApiKey ? { apiKey: flags.gcpApiKey } : {}),
   };
+}
+
+/** The provider's batching from --gcp-launch-batch-window: 0 turns it off. */
+export function gcpBatchingFromFlags(flags: GcpFlags): { windowMs: number } | false | undefined {
+  const value = flags.gcpLaunchBatchWindow;
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 60_000)
+    throw new InputError(`expected milliseconds from 0 to 60000, got "${value}"`, {
+      field: '--gcp-launch-batch-window',
+    });
+  return Number(value) === 0 ? false : { windowMs: Number(value) };
 }
 
 const list = (value: string | undefined) =>

@@ -1,5 +1,11 @@
 import type { CloudKit, CommandFlags } from './cloud-kit.ts';
-import { addGcpFlags, type GcpFlags, gcpConfigFromFlags, gcpPricingFromFlags } from './gcp-flags.ts';
+import {
+  addGcpFlags,
+  type GcpFlags,
+  gcpBatchingFromFlags,
+  gcpConfigFromFlags,
+  gcpPricingFromFlags,
+} from './gcp-flags.ts';
 
 const gcpFlags = (flags: CommandFlags) => flags as GcpFlags;
 
@@ -10,11 +16,12 @@ export const gcpKit: CloudKit = {
   addFlags: addGcpFlags,
   provider(flags, defaults) {
     const config = gcpConfigFromFlags(gcpFlags(flags), defaults);
+    const batching = gcpBatchingFromFlags(gcpFlags(flags));
     return {
       region: config.region,
       async setup() {
         const { gcpProviderSetup } = await import('../../providers/gcp/setup.ts');
-        return gcpProviderSetup(config);
+        return gcpProviderSetup(config, batching === undefined ? {} : { batching });
       },
     };
   },

@@ -1,4 +1,9 @@
-import { CertificatesV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import {
+  CertificatesV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
@@ -6,7 +11,7 @@ import { LABEL_CLAIM, LABEL_CLUSTER } from '../../providers/gcp/labels.ts';
 import type { GcpProvider } from '../../providers/gcp/provider.ts';
 import { gcpProviderSetup } from '../../providers/gcp/setup.ts';
 import { type GcpSimulation, startGcpSimulation } from '../../providers/gcp/simulation.ts';
-import { LABEL_POD_UID } from '../../src/model/index.ts';
+import { BERTH_PLURAL, GROUP, LABEL_POD_UID } from '../../src/model/index.ts';
 import { type Runtime, startRuntime } from '../../src/runtime/runtime.ts';
 import { berthPod, core, ensureCrds, getBerth, nodeExists, waitBerth, waitPod } from './berth-harness.ts';
 import { freshNamespace, kubeConfig, waitFor } from './helpers.ts';
@@ -44,6 +49,7 @@ const approved = async (certificates: CertificatesV1Api, name: string) =>
   ) ?? false;
 
 const CLUSTER = 'berth-gcp-e2e';
+const custom = kubeConfig().makeApiClient(CustomObjectsApi);
 const SCHEDULER = 'berth-gcp-e2e';
 
 let sim: GcpSimulation;
@@ -224,6 +230,46 @@ describe('berth on GCP (local Compute Engine and Cloud Billing server) end to en
     expect(b.status?.attempts ?? 0).toBe(0);
     expect(b.spec.pod.uid).toBe(created.metadata!.uid);
     await waitVmGone(sim.server.inserts[before]!.name);
+  });
+
+  it('a VM its batch launched for a claim gone while berth was down is collected by garbage collection, and billed to no one', async () => {
+    const ns = await freshNamespace(core, 'gcp-orphan');
+    const before = sim.server.bulkInserts.length;
+    // The bulkInsert's operation runs long: berth stops before it writes the VM's claim.
+    sim.server.inject({ kind: 'slow', holdMs: 4_000 });
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: berthPod('gone', { completeAfter: '3s', schedulerName: SCHEDULER }),
+    });
+    await waitFor('the bulkInsert to reach Compute Engine', async () =>
+      sim.server.bulkInserts.length > before ? true : undefined,
+    );
+    await berth.stop();
+    const name = sim.server.bulkInserts[before]?.names[0] ?? '';
+    const orphan = vms().find((v) => v.name === name);
+    expect(orphan?.labels?.[LABEL_CLAIM]).toBeUndefined();
+    // Running, but its boot still waits for its claim: no kubelet registers it (the registrar polls every 300 ms).
+    await waitFor('the VM running', async () =>
+      vms().find((v) => v.name === name)?.status === 'RUNNING' ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await nodeExists(name)).toBe(false);
+    // The pod and its Berth are gone before berth is back (the finalizer lifted by hand, as an operator might):
+    // nothing is left that claims the VM but its name.
+    await core.deleteNamespacedPod({ namespace: ns, name: 'gone', gracePeriodSeconds: 0 });
+    const ref = { group: GROUP, version: 'v1alpha1', plural: BERTH_PLURAL, namespace: ns, name: 'gone' };
+    await custom.deleteNamespacedCustomObject(ref).catch(() => {});
+    const left = await getBerth(ns, 'gone');
+    if (left)
+      await custom.replaceNamespacedCustomObject({
+        ...ref,
+        body: { ...left, metadata: { ...left.metadata, finalizers: [] } },
+      });
+    await waitFor('the Berth gone', async () => ((await getBerth(ns, 'gone')) ? undefined : true));
+    berth = await startBerthOnGcp();
+    await waitVmGone(name);
+    expect(sim.server.bulkInserts.length).toBe(before + 1);
+    expect(await berth.ledger.list({ namespace: ns })).toEqual([]);
   });
 
   it('approves the kubelet CSRs of a VM it launched, and leaves a node it did not launch alone', async () => {

@@ -6,19 +6,20 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../pricing/catalog/load.ts';
 import { createGcpPricingAdapter } from '../../pricing/gcp/adapter.ts';
-import { type ComputeServer, startComputeServer } from '../../providers/gcp/compute-server.ts';
+import type { ComputeServer } from '../../providers/gcp/compute-server.ts';
+import type { GcpProviderConfig } from '../../providers/gcp/config.ts';
 import { createGcpProvider, type GcpProvider } from '../../providers/gcp/provider.ts';
-import { nodePoolTemplate, SIM_MACHINE_TYPES, simulatedSkus } from '../../providers/gcp/simulation.ts';
+import { SIM_MACHINE_TYPES } from '../../providers/gcp/simulation.ts';
 import { liveOfferings, quoteManifests, runOfferings } from '../../src/cli/quote.ts';
 import { localReach } from '../../providers/local/provider.ts';
 import { PlacementEngine } from '../../src/placement/engine.ts';
 import { CapacityError, type Claim, CloudAccessError, type Offering } from '../../src/model/index.ts';
+import { startLocalGcp } from './gcp-local.ts';
 
 /** The GCP provider and price adapter on their own, through the real Google SDK clients, against the local server. */
 const REGION = 'us-central1';
 const ZONES = [`${REGION}-a`, `${REGION}-b`];
 const PROJECT = 'berth-provider-test';
-const TEMPLATE = 'gke-unit-default-pool';
 
 let server: ComputeServer;
 let provider: GcpProvider;
@@ -44,35 +45,18 @@ const claim = (
 };
 
 /** The provider's config for the local server: one cluster, two zones. */
-const providerConfig = () => ({
-  project: PROJECT,
-  region: REGION,
-  zones: ZONES,
-  clusterName: 'unit',
-  nodePoolTemplate: TEMPLATE,
-  endpoint: server.endpoint,
-  apiKey: 'test',
-});
+let providerConfig: () => GcpProviderConfig;
 
 beforeAll(async () => {
-  server = await startComputeServer({
+  const local = await startLocalGcp({
     project: PROJECT,
-    zones: ZONES,
-    machineTypes: SIM_MACHINE_TYPES,
-    templates: { [TEMPLATE]: nodePoolTemplate('unit', 'https://127.0.0.1:6443') },
-    skus: simulatedSkus(REGION),
-    pageSize: 4,
-    provisionMs: 100,
-  });
-  const adapter = createGcpPricingAdapter({
-    project: PROJECT,
+    cluster: 'unit',
     region: REGION,
-    computeEndpoint: server.endpoint,
-    billingEndpoint: server.endpoint,
-    apiKey: 'test',
+    pageSize: 4,
     onWarning: (m) => adapterWarnings.push(m),
   });
-  offerings = await adapter.fetch(AbortSignal.timeout(30_000));
+  ({ server, offerings } = local);
+  providerConfig = () => local.config;
   provider = createGcpProvider(providerConfig(), {
     installation: 'gcp-provider-test',
     retry: { baseDelayMs: 10, maxDelayMs: 40 },

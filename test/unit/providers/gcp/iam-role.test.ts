@@ -15,7 +15,11 @@ function permissionsNamed(...files: string[]): string[] {
 describe('deploy/gcp/berth-controller-role.yaml', () => {
   it('includes every permission the provider and the pricing adapter name for their calls', () => {
     const role = parse(read('deploy/gcp/berth-controller-role.yaml')) as { includedPermissions: string[] };
-    const named = permissionsNamed('providers/gcp/provider.ts', 'pricing/gcp/adapter.ts');
+    const named = permissionsNamed(
+      'providers/gcp/provider.ts',
+      'providers/gcp/bulk-launch.ts',
+      'pricing/gcp/adapter.ts',
+    );
     expect(named).toEqual(
       expect.arrayContaining([
         'compute.instances.create',
