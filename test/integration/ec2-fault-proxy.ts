@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { startEc2QueryProxy } from '../../providers/aws/ec2-query-proxy.ts';
+
+export { ec2ErrorXml } from '../../providers/aws/ec2-query-proxy.ts';
 
 /**
  * What moto can't do: a capacity error, an access error, a slow answer. A
@@ -38,92 +38,34 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export function ec2ErrorXml(code: string, message: string): string {
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors>` +
-    `<RequestID>${randomUUID()}</RequestID></Response>`
-  );
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
-  const target = new URL(upstream);
   const rules: (FaultRule & { left: number })[] = [];
   const calls: ProxiedCall[] = [];
-
-  function forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, holdMs: number): void {
-    const up = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-      },
-      (answer) => {
-        void body(answer).then((data) => {
-          setTimeout(() => {
-            if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(data);
-          }, holdMs);
-        });
-      },
+  const proxy = await startEc2QueryProxy(upstream, ({ action, params }, reply) => {
+    const instanceType = params.get('InstanceType') ?? undefined;
+    const i = rules.findIndex(
+      (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
     );
-    up.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502).end(String(err));
+    const rule = rules[i];
+    if (rule) {
+      rule.left -= 1;
+      if (rule.left <= 0) rules.splice(i, 1);
+    }
+    const subnetId = params.get('SubnetId') ?? undefined;
+    calls.push({
+      action,
+      ...(instanceType ? { instanceType } : {}),
+      ...(subnetId ? { subnetId } : {}),
+      faulted: rule?.code !== undefined,
     });
-    up.end(payload);
-  }
-
-  const server = createServer((req, res) => {
-    void body(req).then((payload) => {
-      const isQuery = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
-      const params = isQuery ? new URLSearchParams(payload.toString('utf8')) : undefined;
-      const action = params?.get('Action') ?? undefined;
-      if (!action) return forward(req, payload, res, 0);
-      const instanceType = params?.get('InstanceType') ?? undefined;
-      const i = rules.findIndex(
-        (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
-      );
-      const rule = rules[i];
-      if (rule) {
-        rule.left -= 1;
-        if (rule.left <= 0) rules.splice(i, 1);
-      }
-      const subnetId = params?.get('SubnetId') ?? undefined;
-      calls.push({
-        action,
-        ...(instanceType ? { instanceType } : {}),
-        ...(subnetId ? { subnetId } : {}),
-        faulted: rule?.code !== undefined,
-      });
-      if (rule?.code) {
-        res.writeHead(rule.status ?? 400, { 'content-type': 'text/xml' });
-        res.end(ec2ErrorXml(rule.code, rule.message ?? `injected ${rule.code}`));
-        return;
-      }
-      forward(req, payload, res, rule?.holdMs ?? 0);
-    });
+    if (rule?.code)
+      return reply.error(rule.status ?? 400, rule.code, rule.message ?? `injected ${rule.code}`);
+    reply.forward(rule?.holdMs ?? 0);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('fault proxy has no address');
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: proxy.endpoint,
     add: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: proxy.close,
   };
 }
