@@ -283,6 +283,36 @@ export class Pacer {
   }
 }
 
+/**
+ * A cloud meters the account (project, subscription), whichever client sends
+ * the call: the clients of one account in this process share one pacer, kept
+ * here under a key the cloud's wiring chooses.
+ */
+const shared = new Map<string, Pacer>();
+
+export function sharedPacer(key: string, create: () => Pacer): Pacer {
+  let p = shared.get(key);
+  if (!p) {
+    p = create();
+    shared.set(key, p);
+  }
+  return p;
+}
+
+/** Every shared pacer's buckets, for the metrics endpoint. */
+export function sharedPacerStats(): { cloud: string; bucket: string; stats: BucketStats }[] {
+  const out: { cloud: string; bucket: string; stats: BucketStats }[] = [];
+  for (const p of shared.values())
+    for (const [bucket, stats] of Object.entries(p.stats())) out.push({ cloud: p.cloud, bucket, stats });
+  return out;
+}
+
+/** Forgets every shared pacer, rejecting the waits in progress (tests and benches that end). */
+export function closeSharedPacers(): void {
+  for (const p of shared.values()) p.close();
+  shared.clear();
+}
+
 /** What a paced call's outcome says: not throttled, or throttled (with the cloud's Retry-After if it sent one). */
 export type ThrottleVerdict = false | { retryAfterMs?: number };
 

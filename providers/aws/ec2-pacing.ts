@@ -1,13 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { isThrottling } from '../../src/model/aws-errors.ts';
-import { Pacer, type PacingTuning, paced } from '../api-pacing.ts';
+import { Pacer, type PacingTuning, paced, sharedPacer } from '../api-pacing.ts';
 import { type Ec2Call, EC2_LIMITS, ec2Costs } from './ec2-limits.ts';
-
-/**
- * EC2 meters calls per account and region, whichever client sends them: the
- * clients of one region (and endpoint) in this process share one pacer.
- */
-const pacers = new Map<string, Pacer>();
 
 export interface Ec2PacingOptions {
   tuning?: Partial<PacingTuning>;
@@ -15,30 +9,23 @@ export interface Ec2PacingOptions {
   onThrottle?: (bucket: string, rate: number) => void;
 }
 
+/** The pacer of a region (and endpoint): EC2 meters the account per region, whichever client calls. */
 export function ec2Pacer(region: string, endpoint = '', o: Ec2PacingOptions = {}): Pacer {
-  const key = `${region} ${endpoint}`;
-  let p = pacers.get(key);
-  if (!p) {
-    p = new Pacer({
-      cloud: 'aws',
-      limits: EC2_LIMITS,
-      ...(o.tuning ? { tuning: o.tuning } : {}),
-      onThrottle:
-        o.onThrottle ??
-        ((bucket, rate) =>
-          process.stderr.write(
-            `aws: EC2 throttled a call (${bucket} bucket); pacing it at ${rate.toFixed(2)}/s\n`,
-          )),
-    });
-    pacers.set(key, p);
-  }
-  return p;
-}
-
-/** Forgets every pacer, rejecting the waits in progress (tests and benches that end). */
-export function closeEc2Pacers(): void {
-  for (const p of pacers.values()) p.close();
-  pacers.clear();
+  return sharedPacer(
+    `aws ${region} ${endpoint}`,
+    () =>
+      new Pacer({
+        cloud: 'aws',
+        limits: EC2_LIMITS,
+        ...(o.tuning ? { tuning: o.tuning } : {}),
+        onThrottle:
+          o.onThrottle ??
+          ((bucket, rate) =>
+            process.stderr.write(
+              `aws: EC2 throttled a call (${bucket} bucket); pacing it at ${rate.toFixed(2)}/s\n`,
+            )),
+      }),
+  );
 }
 
 function record(value: unknown): Record<string, unknown> {

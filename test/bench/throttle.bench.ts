@@ -24,7 +24,8 @@ import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { claimFor } from '../../src/controller/claim.ts';
 import type { Claim, Instance } from '../../src/model/index.ts';
-import { closeEc2Pacers, ec2Pacer } from '../../providers/aws/ec2-pacing.ts';
+import { closeSharedPacers } from '../../providers/api-pacing.ts';
+import { ec2Pacer } from '../../providers/aws/ec2-pacing.ts';
 import { startThrottlingProxy } from '../../providers/aws/ec2-throttling-proxy.ts';
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import { type AwsProviderOptions, createAwsProvider } from '../../providers/aws/provider.ts';
@@ -219,7 +220,7 @@ async function runMode(moto: MotoServer, mode: Mode): Promise<ModeResult> {
   stop.abort(new Error('bench mode done'));
   const stats = pacer.stats();
   await provider.close().catch(() => {});
-  closeEc2Pacers();
+  closeSharedPacers();
   await proxy.close();
   // Pods never bound count at the stop, so the p99 says "at least" when more than 1% are left.
   const sorted = [...waits, ...Array.from({ length: pending.size }, () => Number.POSITIVE_INFINITY)].sort(

@@ -2,7 +2,8 @@ import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ec2Client } from '../../providers/aws/clients.ts';
 import { EC2_LIMITS } from '../../providers/aws/ec2-limits.ts';
-import { closeEc2Pacers, ec2Pacer } from '../../providers/aws/ec2-pacing.ts';
+import { closeSharedPacers } from '../../providers/api-pacing.ts';
+import { ec2Pacer } from '../../providers/aws/ec2-pacing.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../../providers/aws/ec2-throttling-proxy.ts';
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import { EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
@@ -48,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  closeEc2Pacers();
+  closeSharedPacers();
   for (const c of clients) c.destroy();
   for (const p of proxies) await p.close();
   await moto?.stop();
