@@ -14,11 +14,24 @@ export interface Ec2QueryCall {
   params: URLSearchParams;
 }
 
+export interface ForwardOptions {
+  /** Hold moto's answer back this long. */
+  holdMs?: number;
+  /** Send these parameters instead of the caller's. */
+  params?: URLSearchParams;
+  /** Change moto's answer before it goes back. */
+  rewrite?: (answer: string) => string;
+}
+
 export interface Ec2Reply {
-  /** Passes the call on to moto; its answer is held back `holdMs` first. */
-  forward(holdMs?: number): void;
+  /** Passes the call on to moto. */
+  forward(o?: ForwardOptions): void;
   /** Answers with EC2's XML error shape. */
   error(status: number, code: string, message: string): void;
+  /** Answers with this XML. */
+  xml(status: number, body: string): void;
+  /** The caller hung up. */
+  gone(): boolean;
 }
 
 export interface Ec2QueryProxy {
@@ -47,29 +60,37 @@ export async function startEc2QueryProxy(
 ): Promise<Ec2QueryProxy> {
   const target = new URL(upstream);
 
-  function forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, holdMs: number): void {
+  function forward(req: IncomingMessage, payload: Buffer, res: ServerResponse, o: ForwardOptions = {}): void {
+    const sent = o.params ? Buffer.from(o.params.toString(), 'utf8') : payload;
     const up = request(
       {
         host: target.hostname,
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: target.host },
+        headers: { ...req.headers, host: target.host, 'content-length': String(sent.length) },
       },
       (answer) => {
         void body(answer).then((data) => {
           setTimeout(() => {
             if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(data);
-          }, holdMs);
+            if (!o.rewrite) {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(data);
+              return;
+            }
+            const text = o.rewrite(data.toString('utf8'));
+            const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) };
+            res.writeHead(answer.statusCode ?? 502, headers);
+            res.end(text);
+          }, o.holdMs ?? 0);
         });
       },
     );
     up.on('error', (err) => {
       if (!res.headersSent) res.writeHead(502).end(String(err));
     });
-    up.end(payload);
+    up.end(sent);
   }
 
   const server = createServer((req, res) => {
@@ -77,15 +98,22 @@ export async function startEc2QueryProxy(
       const isQuery = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
       const params = isQuery ? new URLSearchParams(payload.toString('utf8')) : undefined;
       const action = params?.get('Action') ?? undefined;
-      if (!params || !action) return forward(req, payload, res, 0);
+      if (!params || !action) return forward(req, payload, res);
+      let gone = false;
+      res.on('close', () => {
+        gone = true;
+      });
+      const xml = (status: number, text: string) => {
+        res.writeHead(status, { 'content-type': 'text/xml' });
+        res.end(text);
+      };
       handle(
         { action, params },
         {
-          forward: (holdMs = 0) => forward(req, payload, res, holdMs),
-          error: (status, code, message) => {
-            res.writeHead(status, { 'content-type': 'text/xml' });
-            res.end(ec2ErrorXml(code, message));
-          },
+          forward: (o) => forward(req, payload, res, o),
+          error: (status, code, message) => xml(status, ec2ErrorXml(code, message)),
+          xml,
+          gone: () => gone,
         },
       );
     });

@@ -1,4 +1,5 @@
 import { claimLaunches } from '../claim-launches.ts';
+import { launchBatches } from '../launch-batches.ts';
 import {
   DescribeInstancesCommand,
   type DescribeInstancesCommandInput,
@@ -31,6 +32,7 @@ import {
 import type { AwsRetryPolicy } from '../../src/model/aws-retry.ts';
 import { ec2Client, ec2LaunchClient, eksClient, sqsClient } from './clients.ts';
 import { ensureFargateProfile } from './fargate-profile.ts';
+import { fleetLauncher, MAX_FILTER_VALUES } from './fleet-launch.ts';
 import { validateAwsConfig } from './config.ts';
 import { startInterruptionQueue, type InterruptionQueue } from './interruption-queue.ts';
 import { runInstancesInput, subnetsFor } from './launch-request.ts';
@@ -57,6 +59,13 @@ export interface AwsProviderOptions {
   interruptionWaitSeconds?: number;
   /** Where background trouble is reported (a bad queue message, a failed poll). Default: stderr. */
   onWarning?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Launches of one launch specification within `windowMs` go out as one
+   * CreateFleet (at most `maxSize` machines). Default on (100 ms, 50) when
+   * the config names AMIs; `false`, or a configured launch template (whose
+   * user data a fleet cannot override per claim), keeps one RunInstances per claim.
+   */
+  batching?: { windowMs?: number; maxSize?: number } | false;
 }
 
 export interface AwsProvider extends NodeProvider {
@@ -175,19 +184,28 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     return out;
   }
 
-  async function findClaim(claimId: string, signal: AbortSignal): Promise<Instance | undefined> {
-    const found = await describe(
-      [
-        { Name: `tag:${TAG_CLAIM_ID}`, Values: [claimId] },
-        { Name: 'instance-state-name', Values: LIVE_STATES },
-      ],
-      'ec2:DescribeInstances',
-      signal,
-    );
-    return found.map(instanceFromEc2).find((i) => i !== undefined);
+  /** The live machines tagged for these claims, one DescribeInstances per 200 claims. */
+  async function findClaims(
+    claimIds: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Map<string, Instance>> {
+    const out = new Map<string, Instance>();
+    for (let i = 0; i < claimIds.length; i += MAX_FILTER_VALUES) {
+      const found = await describe(
+        [
+          { Name: `tag:${TAG_CLAIM_ID}`, Values: claimIds.slice(i, i + MAX_FILTER_VALUES) },
+          { Name: 'instance-state-name', Values: LIVE_STATES },
+        ],
+        'ec2:DescribeInstances',
+        signal,
+      );
+      for (const instance of found.map(instanceFromEc2)) if (instance) out.set(instance.claimId, instance);
+    }
+    return out;
   }
 
-  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+  /** What no launch of this provider can buy, whichever way it launches. */
+  function refuseOutOfReach(claim: Claim): void {
     const o = claim.offering;
     if (o.cloud !== 'aws') {
       throw new Error(`the AWS provider was asked to launch ${o.id}: wire a provider for ${o.cloud}`);
@@ -200,7 +218,12 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
     if (o.capacityType === 'serverless') {
       throw new CapacityError(o.id, 'unsupported', 'the EC2 provider launches machines, not serverless pods');
     }
-    const existing = await findClaim(claim.id, signal);
+  }
+
+  async function run(claim: Claim, signal: AbortSignal): Promise<Instance> {
+    const o = claim.offering;
+    refuseOutOfReach(claim);
+    const existing = (await findClaims([claim.id], signal)).get(claim.id);
     if (existing) return existing;
 
     const data = userData({ ...claim, labels: { ...claim.labels, ...ownershipLabels } }, bootstrap);
@@ -233,7 +256,27 @@ export function createAwsProvider(input: AwsProviderConfig, options: AwsProvider
   }
 
   // A repeat joins the launch in flight; close aborts them all (a retry after close could buy a second machine).
-  const launches = claimLaunches(run, 'the AWS provider was closed');
+  // With AMIs (no launch template of the user's), claims of one specification share one CreateFleet.
+  const batching = options.batching ?? {};
+  let batched: ((claim: Claim, signal: AbortSignal) => Promise<Instance>) | undefined;
+  const launches = claimLaunches(
+    (claim, signal) => (batched ? batched(claim, signal) : run(claim, signal)),
+    'the AWS provider was closed',
+  );
+  if (batching !== false && !config.launchTemplate && config.amiIds) {
+    const fleet = fleetLauncher({ ec2, launcher, config, owner, bootstrap, ownershipLabels, findClaims });
+    const batches = launchBatches({
+      keyOf: fleet.keyOf,
+      launchMany: fleet.launchMany,
+      ...(batching.windowMs !== undefined ? { windowMs: batching.windowMs } : {}),
+      ...(batching.maxSize !== undefined ? { maxSize: batching.maxSize } : {}),
+      closing: launches.closing,
+    });
+    batched = (claim, signal) => {
+      refuseOutOfReach(claim);
+      return batches.launch(claim, signal);
+    };
+  }
 
   async function terminate(instanceId: string): Promise<void> {
     const id = ec2InstanceIdOf(instanceId);

@@ -9,9 +9,23 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { V1Node } from '@kubernetes/client-node';
 import { ANNOTATION_CLAIM_ID, ANNOTATION_KWOK_NODE, ANNOTATION_OFFERING_ID } from '../../src/model/index.ts';
-import { providerIdOf, TAG_CLAIM_ID, TAG_CLUSTER, TAG_NODE_NAME, TAG_OFFERING_ID, tagMap } from './tags.ts';
+import {
+  providerIdOf,
+  TAG_CLAIM_ID,
+  TAG_CLUSTER,
+  TAG_NODE_NAME,
+  TAG_OFFERING_ID,
+  TAG_POD_UID,
+  tagMap,
+} from './tags.ts';
 import type { MachineSource, SimulatedMachine } from '../sandbox/registrar.ts';
-import { type NodeRegistration, nodeRegistrationOf } from './user-data.ts';
+import { batchNodeConfigOf } from './batch-boot.ts';
+import {
+  type NodeRegistration,
+  nodeRegistrationFromJson,
+  nodeRegistrationOf,
+  userDataText,
+} from './user-data.ts';
 
 /** Kubernetes quantities a kubelet on this instance type reports as capacity. */
 export function capacityOfType(info: InstanceTypeInfo): Record<string, string> {
@@ -63,6 +77,18 @@ export function nodeForInstance(
     },
     status: { capacity: status, allocatable: { ...status } },
   };
+}
+
+/**
+ * What the machine's boot hands its kubelet: its own NodeConfig, or for a
+ * batch machine the batch's, with the pod uid its claim tags name. The
+ * registrar only gets here once the machine names its node (the claim tags
+ * come in one call), as the boot step waits for them.
+ */
+function registrationOf(data: string, i: Ec2Instance): NodeRegistration {
+  const text = userDataText(data);
+  const batch = batchNodeConfigOf(text, tagMap(i.Tags)[TAG_POD_UID] ?? '');
+  return batch === undefined ? nodeRegistrationOf(text) : nodeRegistrationFromJson(batch);
 }
 
 const GONE = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
@@ -120,7 +146,7 @@ export function ec2Machines(ec2: EC2Client, cluster: string): MachineSource<Ec2M
       if (!data) throw new Error(`instance ${m.id} has no user data: its kubelet would never join`);
       return nodeForInstance(
         m.instance,
-        nodeRegistrationOf(data),
+        registrationOf(data, m.instance),
         await capacity(m.instance.InstanceType ?? ''),
       );
     },

@@ -17,6 +17,12 @@ export const TAG_POD = 'berth.dev/pod';
 export const TAG_POD_UID = 'berth.dev/pod-uid';
 export const TAG_OFFERING_ID = 'berth.dev/offering-id';
 export const TAG_NAME = 'Name';
+/**
+ * The batched launch (CreateFleet) a machine came from. A machine with it but
+ * no claim tag was launched and not yet tagged for its claim: a crash there
+ * leaves it unclaimed, and garbage collection removes it after its grace.
+ */
+export const TAG_BATCH = 'berth.dev/batch';
 
 /** EC2 refuses tag values longer than this. */
 const MAX_TAG_VALUE = 256;
@@ -26,18 +32,29 @@ export interface Ownership {
   installation: string;
 }
 
-export function claimTags(claim: Claim, owner: Ownership): Tag[] {
-  const tags: Record<string, string> = {
-    [TAG_CLUSTER]: owner.cluster,
-    [TAG_INSTALLATION]: owner.installation,
+function asTags(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value: Value.slice(0, MAX_TAG_VALUE) }));
+}
+
+/** The tags that say a resource is this installation's: on everything berth creates, from its first moment. */
+export function ownershipTags(owner: Ownership): Tag[] {
+  return asTags({ [TAG_CLUSTER]: owner.cluster, [TAG_INSTALLATION]: owner.installation });
+}
+
+/** The claim's own tags, without the ownership ones: what a batch machine is given after its launch. */
+export function claimOnlyTags(claim: Claim): Tag[] {
+  return asTags({
     [TAG_CLAIM_ID]: claim.id,
     [TAG_NODE_NAME]: claim.nodeName,
     [TAG_POD]: `${claim.pod.namespace}/${claim.pod.name}`,
     [TAG_POD_UID]: claim.pod.uid,
     [TAG_OFFERING_ID]: claim.offering.id,
     [TAG_NAME]: claim.nodeName,
-  };
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value: Value.slice(0, MAX_TAG_VALUE) }));
+  });
+}
+
+export function claimTags(claim: Claim, owner: Ownership): Tag[] {
+  return [...ownershipTags(owner), ...claimOnlyTags(claim)];
 }
 
 /** DescribeInstances filters that match only this installation's machines. */
@@ -89,11 +106,16 @@ export function instanceStateOf(name: string | undefined): InstanceState {
   }
 }
 
-/** The Instance an EC2 instance stands for, or undefined when it carries no claim tag (not launched by berth). */
+/**
+ * The Instance an EC2 instance stands for, or undefined when it carries no
+ * claim tag (not launched by berth). A batch machine not yet tagged for its
+ * claim is reported with an empty claim id and node name, so garbage
+ * collection sees it (and removes it once older than its grace).
+ */
 export function instanceFromEc2(i: Ec2Instance): Instance | undefined {
   const tags = tagMap(i.Tags);
-  const claimId = tags[TAG_CLAIM_ID];
-  if (!i.InstanceId || !claimId) return undefined;
+  const claimId = tags[TAG_CLAIM_ID] ?? (tags[TAG_BATCH] !== undefined ? '' : undefined);
+  if (!i.InstanceId || claimId === undefined) return undefined;
   const zone = i.Placement?.AvailabilityZone ?? '';
   const launched = i.LaunchTime;
   return {

@@ -93,14 +93,23 @@ export interface NodeRegistration {
  * For the registrar that stands in for a kubelet; throws with what is wrong.
  */
 export function nodeRegistrationOf(data: string): NodeRegistration {
-  const text = data.includes('MIME-Version') ? data : Buffer.from(data, 'base64').toString('utf8');
+  const text = userDataText(data);
   const boundary = /boundary="?([^"\r\n;]+)"?/.exec(text)?.[1];
   if (!boundary) throw new Error('user data is not a MIME multi-part document (no boundary)');
   const part = text
     .split(`--${boundary}`)
     .find((p) => new RegExp(`^\\s*Content-Type:\\s*${NODE_CONFIG_TYPE}`, 'i').test(p));
   if (!part) throw new Error(`user data has no ${NODE_CONFIG_TYPE} part`);
-  const body = part.replace(/^\s*Content-Type:[^\n]*\n/i, '');
+  return nodeRegistrationFromJson(part.replace(/^\s*Content-Type:[^\n]*\n/i, ''));
+}
+
+/** User data as text, whether it came plain or base64. */
+export function userDataText(data: string): string {
+  return data.includes('MIME-Version') ? data : Buffer.from(data, 'base64').toString('utf8');
+}
+
+/** A NodeConfig (JSON) read the way nodeadm and the kubelet would. */
+export function nodeRegistrationFromJson(body: string): NodeRegistration {
   let config: NodeConfig;
   try {
     config = JSON.parse(body) as NodeConfig;

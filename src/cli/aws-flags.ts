@@ -18,6 +18,7 @@ export interface AwsFlags {
   awsInterruptionQueue?: string;
   awsFargateRole?: string;
   awsFargateSubnets?: string;
+  awsLaunchBatchWindow?: string;
 }
 
 const FLAGS: [flag: keyof AwsFlags, spelling: string, env: string, help: string][] = [
@@ -89,6 +90,12 @@ const FLAGS: [flag: keyof AwsFlags, spelling: string, env: string, help: string]
     '--aws-fargate-subnets <ids>',
     'BERTH_AWS_FARGATE_SUBNETS',
     'comma-separated private subnets for Fargate pods (default: the --aws-subnets ones)',
+  ],
+  [
+    'awsLaunchBatchWindow',
+    '--aws-launch-batch-window <ms>',
+    'BERTH_AWS_LAUNCH_BATCH_WINDOW',
+    'launches of one specification within this many ms go out as one CreateFleet (default 100; 0 = one RunInstances per claim)',
   ],
 ];
 
@@ -186,4 +193,16 @@ export function awsConfigFromFlags(
         }
       : {}),
   };
+}
+
+/** `--aws-launch-batch-window`: the provider's batching (absent: its default; 0: none). */
+export function parseBatchWindow(value: string | undefined): { windowMs: number } | false | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 10_000) {
+    throw new InputError(`expected a whole number of milliseconds from 0 to 10000, got "${value}"`, {
+      field: '--aws-launch-batch-window',
+    });
+  }
+  return ms === 0 ? false : { windowMs: ms };
 }

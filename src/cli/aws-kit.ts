@@ -3,6 +3,7 @@ import {
   type AwsFlags,
   awsConfigFromFlags,
   parseAmis,
+  parseBatchWindow,
   parseLaunchTemplate,
   parseSubnets,
 } from './aws-flags.ts';
@@ -23,11 +24,12 @@ export const awsKit: CloudKit = {
   addFlags: addAwsFlags,
   provider(flags, defaults) {
     const config = awsConfigFromFlags(awsFlags(flags), defaults);
+    const batching = parseBatchWindow(awsFlags(flags).awsLaunchBatchWindow);
     return {
       region: config.region,
       async setup() {
         const { awsProviderSetup } = await import('../../providers/aws/setup.ts');
-        return awsProviderSetup(config);
+        return awsProviderSetup(config, batching === undefined ? {} : { batching });
       },
     };
   },

@@ -137,7 +137,7 @@ async function runMode(moto: MotoServer, mode: Mode): Promise<ModeResult> {
   account.sqs.destroy();
   const proxy = await startThrottlingProxy(moto.endpoint);
   // The batching option is the provider's (default on); one call per pod turns it off.
-  const modeOptions: Partial<AwsProviderOptions> = mode === 'per-call' ? ({ batching: false } as object) : {};
+  const modeOptions: Partial<AwsProviderOptions> = mode === 'per-call' ? { batching: false } : {};
   const provider = createAwsProvider(
     { ...account.config, endpoint: proxy.endpoint, interruptionQueueUrl: undefined },
     {

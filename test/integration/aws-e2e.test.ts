@@ -1,4 +1,9 @@
-import { DescribeInstancesCommand, type Instance as Ec2Instance } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type Instance as Ec2Instance,
+} from '@aws-sdk/client-ec2';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +161,20 @@ describe('berth on AWS (moto) end to end', () => {
     expect(machines).toHaveLength(1);
     const machine = machines[0]!;
     expectMachineMatches(b, machine);
-    expect(machine.MetadataOptions?.HttpTokens).toBe('required');
+    // A batched machine (the default) takes IMDSv2-only from berth's launch template; moto does not copy it over.
+    const templates = await sim.ec2.send(
+      new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'tag:berth.dev/cluster', Values: [CLUSTER] }] }),
+    );
+    expect(templates.LaunchTemplates?.length).toBeGreaterThan(0);
+    for (const t of templates.LaunchTemplates ?? []) {
+      const v = await sim.ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: t.LaunchTemplateId,
+          Versions: ['$Default'],
+        }),
+      );
+      expect(v.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.MetadataOptions?.HttpTokens).toBe('required');
+    }
     expect(b.status?.instanceId).toBe(machine.InstanceId);
 
     const nodeName = running.spec?.nodeName ?? '';
@@ -183,14 +201,15 @@ describe('berth on AWS (moto) end to end', () => {
   it('falls back to the next offering when EC2 has no capacity for the cheapest', async () => {
     const ns = await freshNamespace(core, 'aws-ice');
     const before = proxy.calls.length;
-    proxy.add({ action: 'RunInstances', code: 'InsufficientInstanceCapacity', status: 500 });
+    // An instant fleet answers a capacity shortage with an Errors entry and no machine.
+    proxy.add({ action: 'CreateFleet', partial: { missing: 1, code: 'InsufficientInstanceCapacity' } });
     const created = await core.createNamespacedPod({
       namespace: ns,
       body: berthPod('ice', { completeAfter: '3s' }),
     });
     await waitPod(ns, 'ice', 'Succeeded', (p) => p.status?.phase === 'Succeeded', 90_000);
 
-    const runs = proxy.calls.slice(before).filter((c) => c.action === 'RunInstances');
+    const runs = proxy.calls.slice(before).filter((c) => c.action === 'CreateFleet');
     expect(runs.map((r) => r.faulted)).toEqual([true, false]);
     const b = (await getBerth(ns, 'ice'))!;
     expect(b.status?.attempts).toBe(1);
@@ -246,15 +265,16 @@ describe('berth on AWS (moto) end to end', () => {
   it('a controller restarted in the middle of a launch does not buy a second machine', async () => {
     const ns = await freshNamespace(core, 'aws-restart');
     const before = proxy.calls.length;
-    // moto creates the machine at once; its answer reaches the controller only after the restart.
-    proxy.add({ action: 'RunInstances', holdMs: 5_000 });
+    // The batch's machine is launched and tagged for its claim at once; the tagging's answer reaches the
+    // controller only after the restart. (A crash before the tags land is aws-batch-launch.test.ts' case.)
+    proxy.add({ action: 'CreateTags', holdMs: 5_000 });
     const created = await core.createNamespacedPod({
       namespace: ns,
       body: berthPod('slow', { completeAfter: '3s' }),
     });
     await waitFor(
-      'RunInstances to reach moto',
-      async () => (proxy.calls.slice(before).some((c) => c.action === 'RunInstances') ? true : undefined),
+      'CreateTags to reach moto',
+      async () => (proxy.calls.slice(before).some((c) => c.action === 'CreateTags') ? true : undefined),
       60_000,
     );
     // moto answers the describe calls of the next controller only once it has created the machine;
@@ -266,7 +286,7 @@ describe('berth on AWS (moto) end to end', () => {
     berth = await startBerthOnAws();
 
     await waitPod(ns, 'slow', 'Succeeded', (p) => p.status?.phase === 'Succeeded', 90_000);
-    expect(proxy.calls.slice(before).filter((c) => c.action === 'RunInstances')).toHaveLength(1);
+    expect(proxy.calls.slice(before).filter((c) => c.action === 'CreateFleet')).toHaveLength(1);
     const machines = await instancesOfPod(created.metadata!.uid!);
     expect(machines).toHaveLength(1);
     const b = (await getBerth(ns, 'slow'))!;

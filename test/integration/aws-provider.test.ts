@@ -49,6 +49,8 @@ function provider(
       retry: fastRetry,
       interruptionWaitSeconds: 1,
       onWarning: (message) => warnings.push(message),
+      // The one-RunInstances-per-claim path (a configured launch template's); batches are aws-batch-launch.test.ts'.
+      batching: false,
     },
   );
   providers.push(p);

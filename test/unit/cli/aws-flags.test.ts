@@ -52,3 +52,14 @@ describe('berth run --aws-* flags', () => {
     expect(() => validateAwsConfig(config)).not.toThrow();
   });
 });
+
+describe('berth run --aws-launch-batch-window', () => {
+  it('reads milliseconds, 0 as one call per claim, and names the flag when it is not a number of ms', async () => {
+    const { parseBatchWindow } = await import('../../../src/cli/aws-flags.ts');
+    expect(parseBatchWindow(undefined)).toBeUndefined();
+    expect(parseBatchWindow('250')).toEqual({ windowMs: 250 });
+    expect(parseBatchWindow('0')).toBe(false);
+    expect(() => parseBatchWindow('fast')).toThrow(/--aws-launch-batch-window|milliseconds/);
+    expect(() => parseBatchWindow('-5')).toThrow(/milliseconds/);
+  });
+});

@@ -7,7 +7,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const root = join(import.meta.dirname, '../../../..');
@@ -51,7 +51,14 @@ describe('deploy/iam/berth-controller-policy.json', () => {
       ...actionsCalledIn('pricing/aws', []),
     ]);
     expect([...called]).toEqual(
-      expect.arrayContaining(['ec2:RunInstances', 'ec2:TerminateInstances', 'sqs:ReceiveMessage']),
+      expect.arrayContaining([
+        'ec2:RunInstances',
+        'ec2:CreateFleet',
+        'ec2:CreateLaunchTemplate',
+        'ec2:CreateTags',
+        'ec2:TerminateInstances',
+        'sqs:ReceiveMessage',
+      ]),
     );
     const missing = [...called].filter((a) => allows(a).length === 0);
     expect(missing).toEqual([]);
@@ -63,8 +70,15 @@ describe('deploy/iam/berth-controller-policy.json', () => {
     );
     expect(tagged).toHaveLength(1);
     expect(tagged[0]?.Condition?.StringEquals?.['aws:RequestTag/berth.dev/cluster']).toBe('<CLUSTER_NAME>');
+    // Tags are set while launching, or, on a batch machine (CreateFleet), on a machine already the cluster's.
     const tags = allows('ec2:CreateTags');
-    expect(tags.every((s) => s.Condition?.StringEquals?.['ec2:CreateAction'] === 'RunInstances')).toBe(true);
+    expect(
+      tags.every(
+        (s) =>
+          s.Condition?.StringEquals?.['ec2:CreateAction'] !== undefined ||
+          s.Condition?.StringEquals?.['aws:ResourceTag/berth.dev/cluster'] === '<CLUSTER_NAME>',
+      ),
+    ).toBe(true);
     const terminate = allows('ec2:TerminateInstances');
     expect(terminate.every((s) => s.Condition?.StringEquals?.['aws:ResourceTag/berth.dev/cluster'])).toBe(
       true,
