@@ -58,12 +58,18 @@ export function ec2CallOf(commandName: string, input: unknown): Ec2Call {
  */
 export function usePacing(client: EC2Client, pacer: Pacer, maxThrottles = 10): void {
   const pacing =
-    <A extends { input: unknown }, O>(next: (args: A) => Promise<O>, context: { commandName?: string }) =>
+    <A extends { input: unknown }, O>(
+      next: (args: A) => Promise<O>,
+      context: { commandName?: string; __smithy_context?: { abortSignal?: unknown } },
+    ) =>
     async (args: A): Promise<O> => {
       const costs = ec2Costs(ec2CallOf(context.commandName ?? '', args.input));
+      // The caller's abortSignal (send(command, { abortSignal })) ends a wait for a turn too.
+      const signal = context.__smithy_context?.abortSignal;
       return paced(pacer, costs, () => next(args), {
         throttle: (o) => ('error' in o && isThrottling(o.error) ? {} : false),
         maxThrottles,
+        ...(signal instanceof AbortSignal ? { signal } : {}),
       });
     };
   // The stack's middleware type is a union over its steps; this one fits the finalizeRequest step it joins.

@@ -22,6 +22,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand } from '@aws-sdk/client-ec2';
 import { claimFor } from '../../src/controller/claim.ts';
 import type { Claim, Instance } from '../../src/model/index.ts';
 import { closeSharedPacers } from '../../providers/api-pacing.ts';
@@ -62,6 +63,7 @@ const TERMINATE_AFTER_MS = positive('terminate-after-seconds', values['terminate
 const MODES = (values.modes ?? '').split(',').filter((m): m is Mode => m === 'per-call' || m === 'batched');
 const SEED = Math.round(positive('seed', values.seed));
 type Mode = 'per-call' | 'batched';
+const ZONE = 'us-east-1a';
 
 const log = (m: string) => process.stderr.write(`[bench:throttle] ${m}\n`);
 
@@ -105,7 +107,7 @@ function claimOf(): Claim {
         explanation: '',
       },
     },
-    testOffering({ zone: 'us-east-1a' }),
+    testOffering({ zone: ZONE }),
     0,
     'berth',
   );
@@ -133,13 +135,29 @@ async function runMode(moto: MotoServer, mode: Mode): Promise<ModeResult> {
     clusterEndpoint: 'https://cluster.example:6443',
     clusterCertificateAuthority: Buffer.from('CA').toString('base64'),
   });
+  // The account's subnets are /24s: 251 addresses, which terminated machines keep in moto. The pods
+  // launch into one /16 of their own instead, so addresses never run out before the API limits bite.
+  const vpc = await account.ec2.send(new CreateVpcCommand({ CidrBlock: '10.100.0.0/16' }));
+  const subnet = await account.ec2.send(
+    new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.100.0.0/16', AvailabilityZone: ZONE }),
+  );
+  const sg = await account.ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: 'bench-nodes', Description: 'bench', VpcId: vpc.Vpc?.VpcId }),
+  );
   account.ec2.destroy();
   account.sqs.destroy();
+  if (!subnet.Subnet?.SubnetId || !sg.GroupId) throw new Error('moto created no subnet or security group');
   const proxy = await startThrottlingProxy(moto.endpoint);
   // The batching option is the provider's (default on); one call per pod turns it off.
   const modeOptions: Partial<AwsProviderOptions> = mode === 'per-call' ? { batching: false } : {};
   const provider = createAwsProvider(
-    { ...account.config, endpoint: proxy.endpoint, interruptionQueueUrl: undefined },
+    {
+      ...account.config,
+      subnets: { [ZONE]: subnet.Subnet.SubnetId },
+      securityGroupIds: [sg.GroupId],
+      endpoint: proxy.endpoint,
+      interruptionQueueUrl: undefined,
+    },
     {
       credentials: EMULATOR_CREDENTIALS,
       onWarning: () => {},
@@ -219,8 +237,9 @@ async function runMode(moto: MotoServer, mode: Mode): Promise<ModeResult> {
   clearInterval(progress);
   stop.abort(new Error('bench mode done'));
   const stats = pacer.stats();
-  await provider.close().catch(() => {});
+  // Pacing first: it rejects the calls still waiting for a turn, so the provider's close need not wait for them.
   closeSharedPacers();
+  await provider.close().catch(() => {});
   await proxy.close();
   // Pods never bound count at the stop, so the p99 says "at least" when more than 1% are left.
   const sorted = [...waits, ...Array.from({ length: pending.size }, () => Number.POSITIVE_INFINITY)].sort(

@@ -96,4 +96,19 @@ describe('EC2 API pacing against the throttling proxy', () => {
     // The proxy refused the paced client's first try at least: the success came from a paced retry.
     expect(p.counts().DescribeInstances?.calls).toBeGreaterThan(65);
   });
+
+  it("a call waiting for its turn ends with its caller's abortSignal, sending nothing", async () => {
+    const p = await proxy();
+    const c = client(p.endpoint, true);
+    // Book the bucket a few seconds ahead, then ask for one more turn with a short deadline.
+    const queued = Promise.allSettled(Array.from({ length: 70 }, () => describeAll(c)));
+    const started = performance.now();
+    const err = await c
+      .send(new DescribeInstancesCommand({}), { abortSignal: AbortSignal.timeout(300) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(performance.now() - started).toBeLessThan(1500);
+    await queued;
+    expect(p.counts().DescribeInstances?.calls).toBe(70);
+  });
 });
