@@ -31,6 +31,7 @@ import { startThrottlingProxy } from '../../providers/aws/ec2-throttling-proxy.t
 import { type MotoServer, startMotoServer } from '../../providers/aws/moto-server.ts';
 import { type AwsProviderOptions, createAwsProvider } from '../../providers/aws/provider.ts';
 import { createSimulatedAccount, EMULATOR_CREDENTIALS } from '../../providers/aws/simulation.ts';
+import { testBerth } from '../fixtures/berth-object.ts';
 import { testOffering } from '../fixtures/offering.ts';
 import { percentile, sleep } from './burst.ts';
 
@@ -94,23 +95,7 @@ export function arrivals(pods: number, windowMs: number, maxBurst: number, rando
 let seq = 0;
 function claimOf(): Claim {
   seq += 1;
-  const uid = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
-  return claimFor(
-    {
-      apiVersion: 'berth.dev/v1alpha1',
-      kind: 'Berth',
-      metadata: { name: `pod-${seq}`, namespace: 'bench', uid: `berth-${uid}` },
-      spec: {
-        pod: { name: `pod-${seq}`, namespace: 'bench', uid },
-        policy: 'default',
-        fallbacks: [],
-        explanation: '',
-      },
-    },
-    testOffering({ zone: ZONE }),
-    0,
-    'berth',
-  );
+  return claimFor(testBerth(seq, 'bench'), testOffering({ zone: ZONE }), 0, 'berth');
 }
 
 interface ModeResult {
