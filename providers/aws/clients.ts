@@ -3,6 +3,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsRetryOn } from '../../src/model/aws-errors.ts';
 import { type AwsRetryPolicy, awsRetryConfig } from '../../src/model/aws-retry.ts';
+import { type Ec2PacingOptions, ec2Pacer, usePacing } from './ec2-pacing.ts';
 
 /** EC2 throttles per account and action; a burst of launches can meet it, so allow more tries than the SDK's 3. */
 export const DEFAULT_RETRY: AwsRetryPolicy = { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 };
@@ -14,6 +15,14 @@ export interface AwsClientOptions {
   /** Default: the SDK's chain (environment, profile, EKS Pod Identity / IRSA, instance role). */
   credentials?: EC2ClientConfig['credentials'];
   retry?: Partial<AwsRetryPolicy>;
+  /** EC2 calls wait for their turn in EC2's documented token buckets (ec2-limits.ts); `false` sends them at once. */
+  pacing?: Ec2PacingOptions | false;
+}
+
+/** The EC2 clients of a region share its pacer: EC2 meters the account, not the client. */
+function paced(client: EC2Client, o: AwsClientOptions): EC2Client {
+  if (o.pacing !== false) usePacing(client, ec2Pacer(o.region, o.endpoint, o.pacing));
+  return client;
 }
 
 function common(o: AwsClientOptions, retryOn: AwsRetryOn) {
@@ -27,7 +36,7 @@ function common(o: AwsClientOptions, retryOn: AwsRetryOn) {
 
 /** For calls that are safe to send twice (describe, terminate): retried on throttling and transient failures. */
 export function ec2Client(o: AwsClientOptions): EC2Client {
-  return new EC2Client(common(o, 'throttling-and-transient'));
+  return paced(new EC2Client(common(o, 'throttling-and-transient')), o);
 }
 
 /**
@@ -38,7 +47,7 @@ export function ec2Client(o: AwsClientOptions): EC2Client {
  * looks for the claim's tagged machine before it tries again.
  */
 export function ec2LaunchClient(o: AwsClientOptions): EC2Client {
-  return new EC2Client(common(o, 'throttling'));
+  return paced(new EC2Client(common(o, 'throttling')), o);
 }
 
 export function sqsClient(o: AwsClientOptions): SQSClient {

@@ -1,6 +1,8 @@
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { sharedPacer } from '../api-pacing.ts';
+import { armPacer, armPacingPolicy } from './arm-pacing.ts';
 
 export interface ArmClientOptions {
   subscriptionId: string;
@@ -10,6 +12,19 @@ export interface ArmClientOptions {
   endpoint?: string;
   /** PEM CA to trust for the override (a local stand-in). */
   endpointCa?: string;
+  /** Requests wait their turn in ARM's and Compute's buckets (arm-pacing.ts); `false` sends them at once. */
+  pacing?: false;
+}
+
+/** Inside the SDK's retry, before signing: every attempt is paced, in the subscription's one pacer. */
+function paced<C extends { pipeline: ComputeManagementClient['pipeline'] }>(
+  client: C,
+  o: ArmClientOptions,
+): C {
+  if (o.pacing === false) return client;
+  const pacer = sharedPacer(`azure ${o.subscriptionId} ${o.endpoint ?? ''}`, armPacer);
+  client.pipeline.addPolicy(armPacingPolicy(pacer), { afterPhase: 'Retry' });
+  return client;
 }
 
 /** The SDK's client options for an endpoint override: both the pipeline's endpoint and the operations' host. */
@@ -29,9 +44,9 @@ export function armCredential(o: ArmClientOptions): TokenCredential {
 }
 
 export function computeClient(o: ArmClientOptions): ComputeManagementClient {
-  return new ComputeManagementClient(armCredential(o), o.subscriptionId, common(o));
+  return paced(new ComputeManagementClient(armCredential(o), o.subscriptionId, common(o)), o);
 }
 
 export function networkClient(o: ArmClientOptions): NetworkManagementClient {
-  return new NetworkManagementClient(armCredential(o), o.subscriptionId, common(o));
+  return paced(new NetworkManagementClient(armCredential(o), o.subscriptionId, common(o)), o);
 }

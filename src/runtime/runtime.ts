@@ -34,6 +34,7 @@ import { meteredLedger } from './metered-ledger.ts';
 import { nothingToDecideAmong, offeringsFor } from './offerings.ts';
 import { type Admission, startAdmission, type WebhookOptions } from './admission.ts';
 import { serverlessRoutes } from '../admission/serverless-routes.ts';
+import { registerCloudApiMetrics } from '../server/cloud-api-metrics.ts';
 import { createMetrics, type Metrics } from '../server/metrics.ts';
 
 /** The controller's tuning passes through as it is (see ControllerConfig for each). */
@@ -148,6 +149,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime<RuntimePr
   }
   const log = o.log ?? pino({ name: 'berth', level: process.env.BERTH_LOG_LEVEL ?? 'info' });
   const metrics = createMetrics();
+  registerCloudApiMetrics(metrics.registry);
   const reach = onlyServerless(setup ? setup.reach : localReach(o.cloud, o.region), o.serverless);
   // Only what the provider can launch is ever decided on; the log says what was left out and why.
   const logLeftOut = (leftOut: ReachResult['leftOut'], source: string) => {

@@ -21,6 +21,7 @@ import { ec2Machines } from '../../providers/aws/registrar.ts';
 import { EMULATOR_CREDENTIALS, type SimulatedAccount } from '../../providers/aws/simulation.ts';
 import type { FaultProxy } from './ec2-fault-proxy.ts';
 import { type AwsTestAccount, startAwsTestAccount, tagsOf } from './aws-test-account.ts';
+import { testBerth } from '../fixtures/berth-object.ts';
 import { testOffering } from '../fixtures/offering.ts';
 import { core, ensureCrds, kc } from './berth-harness.ts';
 import { freshNamespace } from './helpers.ts';
@@ -52,18 +53,7 @@ function provider(
 let seq = 0;
 function berth(): BerthObject {
   seq += 1;
-  const uid = `00000000-0000-4000-9000-${String(seq).padStart(12, '0')}`;
-  return {
-    apiVersion: 'berth.dev/v1alpha1',
-    kind: 'Berth',
-    metadata: { name: `pod-${seq}`, namespace: 'batch', uid: `berth-${uid}` },
-    spec: {
-      pod: { name: `pod-${seq}`, namespace: 'batch', uid },
-      policy: 'default',
-      fallbacks: [],
-      explanation: '',
-    },
-  };
+  return testBerth(seq, 'batch', '9000');
 }
 const claim = (b: BerthObject, o: Offering = testOffering({ zone: 'us-east-1a' })): Claim =>
   claimFor(b, o, 0, 'berth');

@@ -16,6 +16,7 @@ import { nodeRegistrationOf } from '../../providers/aws/user-data.ts';
 import type { FaultProxy } from './ec2-fault-proxy.ts';
 import { type AwsTestAccount, startAwsTestAccount, tagsOf } from './aws-test-account.ts';
 import { waitFor } from './helpers.ts';
+import { testBerth } from '../fixtures/berth-object.ts';
 import { testOffering } from '../fixtures/offering.ts';
 
 const CLUSTER = 'provider-test';
@@ -55,23 +56,7 @@ function offering(over: Partial<Offering> = {}): Offering {
 let seq = 0;
 function claim(o: Offering = offering()): Claim {
   seq += 1;
-  const uid = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
-  return claimFor(
-    {
-      apiVersion: 'berth.dev/v1alpha1',
-      kind: 'Berth',
-      metadata: { name: `pod-${seq}`, namespace: 'aws', uid: `berth-${uid}` },
-      spec: {
-        pod: { name: `pod-${seq}`, namespace: 'aws', uid },
-        policy: 'default',
-        fallbacks: [],
-        explanation: '',
-      },
-    },
-    o,
-    0,
-    'berth',
-  );
+  return claimFor(testBerth(seq, 'aws'), o, 0, 'berth');
 }
 
 const instancesOf = (filters: { Name: string; Values: string[] }[]) => env.instancesOf(filters);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { type Ec2Reply, startEc2QueryProxy } from '../../providers/aws/ec2-query-proxy.ts';
+
+export { ec2ErrorXml } from '../../providers/aws/ec2-query-proxy.ts';
 
 /**
  * What moto can't do: a capacity error, an access error, a slow answer. A
@@ -49,20 +50,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export function ec2ErrorXml(code: string, message: string): string {
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors>` +
-    `<RequestID>${randomUUID()}</RequestID></Response>`
-  );
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** Where the SDK puts a fleet's first override in the Query API. */
 const FLEET_OVERRIDE = 'LaunchTemplateConfigs.1.Overrides.1';
 const FLEET_TARGET = 'TargetCapacitySpecification.TotalTargetCapacity';
@@ -79,127 +66,67 @@ export function fleetErrorXml(code: string, message: string, instanceType: strin
   );
 }
 
+/** A fleet short of `missing` machines: moto launches the rest, the answer says why the others are missing. */
+function partly(params: URLSearchParams, reply: Ec2Reply, p: NonNullable<FaultRule['partial']>): void {
+  const asked = Number(params.get(FLEET_TARGET) ?? '0');
+  const errors = fleetErrorXml(
+    p.code,
+    p.message ?? `injected ${p.code}`,
+    params.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined,
+  );
+  if (asked - p.missing <= 0) {
+    reply.xml(
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse><requestId>${randomUUID()}</requestId>` +
+        `<fleetId>fleet-${randomUUID()}</fleetId>${errors}<fleetInstanceSet/></CreateFleetResponse>`,
+    );
+    return;
+  }
+  const fewer = new URLSearchParams(params);
+  fewer.set(FLEET_TARGET, String(asked - p.missing));
+  reply.forward({
+    params: fewer,
+    rewrite: (answer) => answer.replace('</CreateFleetResponse>', `${errors}</CreateFleetResponse>`),
+  });
+}
+
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
-  const target = new URL(upstream);
   const rules: (FaultRule & { left: number })[] = [];
   const calls: ProxiedCall[] = [];
-
-  function forward(
-    req: IncomingMessage,
-    payload: Buffer,
-    res: ServerResponse,
-    holdMs: number,
-    rewrite: (answer: string) => string = (a) => a,
-  ): void {
-    const up = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: target.host },
-      },
-      (answer) => {
-        void body(answer).then((data) => {
-          setTimeout(() => {
-            if (res.destroyed) return;
-            const text = rewrite(data.toString('utf8'));
-            const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) };
-            res.writeHead(answer.statusCode ?? 502, headers);
-            res.end(text);
-          }, holdMs);
-        });
-      },
+  const proxy = await startEc2QueryProxy(upstream, ({ action, params }, reply) => {
+    const instanceType =
+      params.get('InstanceType') ?? params.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined;
+    const i = rules.findIndex(
+      (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
     );
-    up.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502).end(String(err));
+    const rule = rules[i];
+    if (rule) {
+      rule.left -= 1;
+      if (rule.left <= 0) rules.splice(i, 1);
+    }
+    const subnetId = params.get('SubnetId') ?? params.get(`${FLEET_OVERRIDE}.SubnetId`) ?? undefined;
+    calls.push({
+      action,
+      ...(instanceType ? { instanceType } : {}),
+      ...(subnetId ? { subnetId } : {}),
+      faulted: rule?.code !== undefined || rule?.partial !== undefined,
     });
-    up.end(payload);
-  }
-
-  /** A fleet short of `missing` machines: moto launches the rest, the answer says why the others are missing. */
-  function partly(
-    req: IncomingMessage,
-    params: URLSearchParams,
-    res: ServerResponse,
-    p: NonNullable<FaultRule['partial']>,
-  ): void {
-    const asked = Number(params.get(FLEET_TARGET) ?? '0');
-    const errors = fleetErrorXml(
-      p.code,
-      p.message ?? `injected ${p.code}`,
-      params.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined,
-    );
-    if (asked - p.missing <= 0) {
-      res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(
-        `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse><requestId>${randomUUID()}</requestId>` +
-          `<fleetId>fleet-${randomUUID()}</fleetId>${errors}<fleetInstanceSet/></CreateFleetResponse>`,
-      );
+    if (rule?.code)
+      return reply.error(rule.status ?? 400, rule.code, rule.message ?? `injected ${rule.code}`);
+    if (rule?.partial) return partly(params, reply, rule.partial);
+    if (rule?.holdRequestMs !== undefined) {
+      const holdMs = rule.holdMs ?? 0;
+      setTimeout(() => {
+        if (!reply.gone()) reply.forward({ holdMs });
+      }, rule.holdRequestMs);
       return;
     }
-    params.set(FLEET_TARGET, String(asked - p.missing));
-    const payload = Buffer.from(params.toString(), 'utf8');
-    const headers = { ...req.headers, 'content-length': String(payload.length) };
-    forward(Object.assign(req, { headers }), payload, res, 0, (answer) =>
-      answer.replace('</CreateFleetResponse>', `${errors}</CreateFleetResponse>`),
-    );
-  }
-
-  const server = createServer((req, res) => {
-    void body(req).then((payload) => {
-      const isQuery = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
-      const params = isQuery ? new URLSearchParams(payload.toString('utf8')) : undefined;
-      const action = params?.get('Action') ?? undefined;
-      if (!action) return forward(req, payload, res, 0);
-      const instanceType =
-        params?.get('InstanceType') ?? params?.get(`${FLEET_OVERRIDE}.InstanceType`) ?? undefined;
-      const i = rules.findIndex(
-        (r) => r.action === action && (r.instanceType === undefined || r.instanceType === instanceType),
-      );
-      const rule = rules[i];
-      if (rule) {
-        rule.left -= 1;
-        if (rule.left <= 0) rules.splice(i, 1);
-      }
-      const subnetId = params?.get('SubnetId') ?? params?.get(`${FLEET_OVERRIDE}.SubnetId`) ?? undefined;
-      calls.push({
-        action,
-        ...(instanceType ? { instanceType } : {}),
-        ...(subnetId ? { subnetId } : {}),
-        faulted: rule?.code !== undefined || rule?.partial !== undefined,
-      });
-      if (rule?.code) {
-        res.writeHead(rule.status ?? 400, { 'content-type': 'text/xml' });
-        res.end(ec2ErrorXml(rule.code, rule.message ?? `injected ${rule.code}`));
-        return;
-      }
-      if (rule?.partial && params) return partly(req, params, res, rule.partial);
-      if (rule?.holdRequestMs !== undefined) {
-        let gone = false;
-        res.on('close', () => {
-          gone = true;
-        });
-        setTimeout(() => {
-          if (!gone) forward(req, payload, res, rule.holdMs ?? 0);
-        }, rule.holdRequestMs);
-        return;
-      }
-      forward(req, payload, res, rule?.holdMs ?? 0);
-    });
+    reply.forward({ holdMs: rule?.holdMs ?? 0 });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('fault proxy has no address');
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: proxy.endpoint,
     add: (rule) => rules.push({ ...rule, left: rule.times ?? 1 }),
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: proxy.close,
   };
 }

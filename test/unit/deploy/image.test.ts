@@ -18,7 +18,7 @@ const read = (path: string) => readFileSync(new URL(path, repoRoot), 'utf8');
 const SANDBOX = [
   /^src\/local-cluster\//,
   /^providers\/sandbox\//,
-  /^providers\/aws\/(registrar|simulation|moto-server)\.ts$/,
+  /^providers\/aws\/(registrar|simulation|moto-server|ec2-query-proxy|ec2-throttling-proxy)\.ts$/,
   /^providers\/azure\/(registrar|simulation|arm-server|azurite|retail-prices-server)\.ts$/,
   /^providers\/gcp\/(registrar|simulation|compute-server|billing-server)\.ts$/,
   /^src\/cli\/(demo|demo-clouds|cluster)\.ts$/,
