@@ -17,11 +17,19 @@ function field(err: unknown, key: string): unknown {
   return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
 }
 
+/** Compute Engine answers a rate quota with HTTP 403 and the reason rateLimitExceeded: a wait, not a missing permission. */
+const RATE_LIMIT_REASON = /\b(?:user)?rateLimitExceeded\b/i;
+
+function saysRateLimited(err: unknown): boolean {
+  const said = `${String(field(err, 'message') ?? '')} ${JSON.stringify(field(err, 'errors') ?? '')}`;
+  return RATE_LIMIT_REASON.test(said);
+}
+
 /** The gRPC status of a Google client error; clients that surface the HTTP answer instead (403, 401, 404) are read as the same. */
 export function googleCode(err: unknown): number | undefined {
   const code = field(err, 'code');
   const http = field(err, 'httpStatusCode') ?? code;
-  if (http === 403) return PERMISSION_DENIED;
+  if (http === 403) return saysRateLimited(err) ? RESOURCE_EXHAUSTED : PERMISSION_DENIED;
   if (http === 401) return UNAUTHENTICATED;
   if (http === 404) return NOT_FOUND;
   return typeof code === 'number' ? code : undefined;
