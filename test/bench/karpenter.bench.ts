@@ -70,6 +70,14 @@ const cluster = await startCluster({
   progress: log,
 });
 const rows: Row[] = [];
+/** Each run's figures as soon as it ends, so a later run that fails loses none of them. */
+const record = (row: Row) => {
+  rows.push(row);
+  const r = row.result;
+  log(
+    `${row.controller} run ${row.run}: created ${r.createSeconds.toFixed(1)} s, all bound ${r.allBoundSeconds.toFixed(1)} s, p99 ${r.p99.toFixed(1)} s, ${r.nodes} nodes, nodes gone ${r.nodesGoneSeconds?.toFixed(1) ?? `- (${r.nodesLeft} left)`} s, peak ${row.peakMiB.toFixed(0)} MiB; ${writesPerPodLine(r.systemWrites, r.pods)}`,
+  );
+};
 let running: Running | undefined;
 try {
   const binary = await ensureKarpenterKwok(log);
@@ -157,7 +165,7 @@ try {
       log,
       pod: (name) => burstPod(name, 'default', onePerNode),
     });
-    rows.push({
+    record({
       controller: onePerNode ? 'Karpenter, one pod per node' : 'Karpenter (packs)',
       run,
       result,
@@ -180,7 +188,7 @@ try {
       log,
       pod: (name) => burstPod(name, 'berth'),
     });
-    rows.push({ controller: 'berth', run, result, peakMiB: peakRssMiB(running.process.pid!) });
+    record({ controller: 'berth', run, result, peakMiB: peakRssMiB(running.process.pid!) });
     // Berth finalizers are released by the controller: delete the pods while it runs.
     await core.deleteCollectionNamespacedPod({ namespace: ns });
     await until(
