@@ -136,8 +136,7 @@ export function watchResources<T extends Watchable>(
     // Nobody here reads managedFields, and they are often the largest part of an object.
     if (o.metadata?.managedFields) delete o.metadata.managedFields;
     if (!options.model || listed.has(o)) return o as T;
-    // ListWatch keeps `o` in a cache of its own: make `o` the typed object rather than hold two copies.
-    return Object.assign(o, ObjectSerializer.deserialize(o, options.model, '')) as T;
+    return ObjectSerializer.deserialize(o, options.model, '');
   };
 
   const listWithSync = async (): Promise<{
