@@ -20,9 +20,21 @@ function field(err: unknown, key: string): unknown {
 /** Compute Engine answers a rate quota with HTTP 403 and the reason rateLimitExceeded: a wait, not a missing permission. */
 const RATE_LIMIT_REASON = /\b(?:user)?rateLimitExceeded\b/i;
 
+/** What an error says in words: its message and Google's per-error reasons. */
+function saidBy(err: unknown): string {
+  return `${String(field(err, 'message') ?? '')} ${JSON.stringify(field(err, 'errors') ?? '')}`;
+}
+
 function saysRateLimited(err: unknown): boolean {
-  const said = `${String(field(err, 'message') ?? '')} ${JSON.stringify(field(err, 'errors') ?? '')}`;
-  return RATE_LIMIT_REASON.test(said);
+  return RATE_LIMIT_REASON.test(saidBy(err));
+}
+
+/** An answer that names a capacity reason (a stockout, a quota): never a rate limit, whatever its HTTP status. */
+const CAPACITY_REASON =
+  /\b(?:ZONE_RESOURCE_POOL_EXHAUSTED\w*|RESOURCE_POOL_EXHAUSTED|STOCKOUT|QUOTA_EXCEEDED|insufficientCapacity|quotaExceeded)\b/;
+
+function saysCapacity(err: unknown): boolean {
+  return CAPACITY_REASON.test(saidBy(err));
 }
 
 /** The gRPC status of a Google client error; clients that surface the HTTP answer instead (403, 401, 404) are read as the same. */
@@ -37,6 +49,8 @@ export function googleCode(err: unknown): number | undefined {
 
 /** Too many calls: waiting and sending the same call again is safe. */
 export function isRateLimited(err: unknown): boolean {
+  // A stockout answered up front comes as 503 too: that is the next zone's turn, not a wait.
+  if (saysCapacity(err)) return false;
   const code = googleCode(err);
   const http = field(err, 'httpStatusCode');
   return code === RESOURCE_EXHAUSTED || code === UNAVAILABLE || http === 429 || http === 503;

@@ -29,6 +29,16 @@ describe('Compute Engine errors', () => {
     expect(classified.message).toMatch(/compute\.instances\.insert/);
   });
 
+  it('never reads a stockout or quota answered up front as a rate limit, whatever its status', () => {
+    const stockout = googleError(
+      503,
+      'ZONE_RESOURCE_POOL_EXHAUSTED: no room in us-central1-a',
+      'insufficientCapacity',
+    );
+    expect(isRateLimited(stockout)).toBe(false);
+    expect(isRateLimited(googleError(403, 'QUOTA_EXCEEDED: CPUS', 'quotaExceeded'))).toBe(false);
+  });
+
   it('treats 429 and 503 as rate limits', () => {
     expect(isRateLimited(googleError(429, 'Too Many Requests'))).toBe(true);
     expect(isRateLimited(googleError(503, 'Service Unavailable'))).toBe(true);
