@@ -139,10 +139,12 @@ export async function decideAndRecord(ctx: StepContext, key: string, pod: V1Pod)
     return;
   }
   // The launch follows at once, so the Berth is born Launching: its first phase costs no write of its own.
-  await ctx.writer.createBerth({
-    ...berth,
-    status: { phase: 'Launching', attempts: 0, timestamps: { Launching: now() } },
-  });
+  // A platform's pod is never launched for: its cost starts when the platform starts it.
+  await ctx.writer.createBerth(
+    isPlatformPod(pod, ctx.options.owner)
+      ? berth
+      : { ...berth, status: { phase: 'Launching', attempts: 0, timestamps: { Launching: now() } } },
+  );
   ctx.unplaced.delete(key);
   ctx.requeue(key); // the view already holds the new Berth
 }
