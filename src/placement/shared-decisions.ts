@@ -11,9 +11,14 @@ export class SharedDecisions {
   private readonly byKey = new Map<string, Decision>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
-  hits = 0;
+  private served = 0;
 
   constructor(private readonly capacity = 512) {}
+
+  /** Decisions served from an equal pod's. */
+  get hits(): number {
+    return this.served;
+  }
 
   /**
    * Objects the caller keeps while they are unchanged (an informer's cached
@@ -31,7 +36,7 @@ export class SharedDecisions {
   get(key: string, pod: Decision['pod']): Decision | undefined {
     const d = this.byKey.get(key);
     if (!d) return undefined;
-    this.hits += 1;
+    this.served += 1;
     return { ...d, pod };
   }
 
